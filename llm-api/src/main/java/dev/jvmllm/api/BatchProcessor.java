@@ -1,0 +1,41 @@
+package dev.jvmllm.api;
+
+/**
+ * Runs forward passes over tokens of many sequences at once and keeps each sequence's KV cache
+ * between passes. This is the seam between schedulers and backends: a scheduler (or an
+ * application driving the direct path) fills a {@link BatchInput}, calls {@link #process}, reads
+ * the logit rows it asked for, and {@link #releaseSequence releases} a sequence when it is done.
+ *
+ * <p>Not thread-safe: one thread drives a processor. Every value in a batch is checked before
+ * native code sees it; a bad one raises {@link InvalidRequestException} and leaves the
+ * processor and all sequences as they were.
+ */
+public interface BatchProcessor extends AutoCloseable {
+
+    /** The model this processor runs. */
+    Model model();
+
+    /** The options it was created with, {@link ProcessorOptions#contextSize()} resolved to a real size. */
+    ProcessorOptions options();
+
+    /**
+     * Runs one forward pass. Within a sequence, tokens must come in position order and continue
+     * exactly where the sequence stands ({@link #nextPosition}); positions stay below the context size.
+     *
+     * @return the logit rows of the tokens that asked for them, in input order; valid until the
+     *         next call of {@code process}, {@code releaseSequence} or {@code close}
+     * @throws InvalidRequestException for a token id, sequence id or position out of range, a batch
+     *                                 that is empty or larger than {@link ProcessorOptions#maxBatchTokens()}
+     */
+    BatchOutput process(BatchInput input);
+
+    /** The position the next token of this sequence must have: how many tokens it holds. */
+    int nextPosition(int sequence);
+
+    /** Forgets a sequence's tokens and frees its KV cache; the id can be used again at position 0. */
+    void releaseSequence(int sequence);
+
+    /** Releases the KV cache and the native context. Idempotent. */
+    @Override
+    void close();
+}
