@@ -1,0 +1,438 @@
+package dev.jvmllm.llamacpp;
+
+import dev.jvmllm.api.BatchInput;
+import dev.jvmllm.api.BatchOutput;
+import dev.jvmllm.api.BatchProcessor;
+import dev.jvmllm.api.InvalidRequestException;
+import dev.jvmllm.api.LlmException;
+import dev.jvmllm.api.Logits;
+import dev.jvmllm.api.Model;
+import dev.jvmllm.api.ProcessorOptions;
+import dev.jvmllm.llamacpp.internal.LlamaNative;
+import dev.jvmllm.llamacpp.internal.NativeLog;
+import dev.jvmllm.spi.SequencePositions;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.util.Objects;
+import java.util.concurrent.locks.ReentrantLock;
+
+import static java.lang.foreign.ValueLayout.ADDRESS;
+import static java.lang.foreign.ValueLayout.JAVA_BYTE;
+import static java.lang.foreign.ValueLayout.JAVA_FLOAT;
+import static java.lang.foreign.ValueLayout.JAVA_INT;
+
+/**
+ * A llama.cpp context: the KV cache for {@link ProcessorOptions#maxSequences()} sequences and one
+ * reusable native {@code llama_batch}.
+ *
+ * <p>How the options become llama.cpp's context parameters:
+ * <ul>
+ *   <li>{@code contextSize} 0 means the model's trained context, capped at
+ *       {@value #DEFAULT_CONTEXT_CAP} tokens so that a model trained on 128k tokens does not
+ *       reserve gigabytes of KV cache by default; ask for more explicitly.</li>
+ *   <li>{@code n_ctx = contextSize * maxSequences}: the KV cache is shared, and every sequence can
+ *       fill its whole context at the same time.</li>
+ *   <li>{@code n_batch = min(maxBatchTokens, n_ctx)} (the most tokens one {@link #process} call
+ *       takes; no valid batch is larger than all contexts together), and
+ *       {@code n_ubatch = min(n_batch, }{@value #MAX_UBATCH}{@code )}, which bounds the compute
+ *       buffer; llama.cpp splits larger batches itself.</li>
+ *   <li>{@code n_seq_max = maxSequences} (at most {@value #MAX_SEQUENCES}),
+ *       {@code n_threads = n_threads_batch = threads} (0: all cores).</li>
+ * </ul>
+ *
+ * <p>Every batch is checked with {@link SequencePositions} before llama.cpp sees it. When the KV
+ * cache has enough free cells but no run of them long enough (sequences released in between
+ * left holes), the processor defragments the cache and runs the batch again. Logit rows are
+ * views of llama.cpp's output buffer, read in place; a row used after the next {@link #process},
+ * {@link #releaseSequence} or {@link #close} throws {@link IllegalStateException} instead of
+ * reading memory llama.cpp may have reused. {@code close} may be called from another thread: it
+ * waits for a forward pass in progress.
+ */
+@SuppressWarnings("restricted") // views of llama.cpp's batch and logits memory
+public final class LlamaCppBatchProcessor implements BatchProcessor {
+    /** The largest default context per sequence when the options say 0. */
+    public static final int DEFAULT_CONTEXT_CAP = 4096;
+    /** The largest micro-batch llama.cpp computes at once. */
+    public static final int MAX_UBATCH = 512;
+    /** The most sequences one processor holds. */
+    public static final int MAX_SEQUENCES = 256;
+    /** ggml's {@code GGML_MAX_N_THREADS}. */
+    public static final int MAX_THREADS = 512;
+
+    private static final Logger log = LoggerFactory.getLogger(LlamaCppBatchProcessor.class);
+    private static final long N_TOKENS = LlamaNative.offset(LlamaNative.BATCH, "n_tokens");
+    /** {@code llama_decode}'s documented "no KV slot for the batch". */
+    private static final int NO_KV_SLOT = 1;
+    /** What this build (b4916) really returns when no run of free cells fits a micro-batch. */
+    private static final int NO_UBATCH_SLOT = -3;
+
+    private final LlamaCppModel model;
+    private final ProcessorOptions options;
+    private final SequencePositions positions;
+    /** Tokens the native batch holds: maxBatchTokens, or fewer when all contexts together are smaller. */
+    private final int batchCapacity;
+    private final int vocabularySize;
+    private final long rowBytes;
+    private final Arena arena;
+    /**
+     * Scope of the logit views handed out: closed first in {@link #close}, so that a view read on
+     * another thread fails before llama.cpp frees the memory under it.
+     */
+    private final Arena views;
+    private final MemorySegment context;
+    private final MemorySegment batch;
+    private final MemorySegment tokens;
+    private final MemorySegment batchPositions;
+    private final MemorySegment seqIdCounts;
+    private final MemorySegment[] seqIds;
+    private final MemorySegment wantLogits;
+    /** Batch index of each logit row of the last pass. */
+    private final int[] rowIndex;
+    private final boolean[] touched;
+    private final ReentrantLock lock = new ReentrantLock();
+    /** Counts passes; views of an older pass are stale. Only changes under {@link #lock}. */
+    private volatile long generation;
+    private volatile boolean closed;
+
+    LlamaCppBatchProcessor(LlamaCppModel model, MemorySegment nativeModel, ProcessorOptions requested) {
+        this.model = model;
+        this.vocabularySize = model.vocabularySize();
+        this.rowBytes = vocabularySize * JAVA_FLOAT.byteSize();
+        int trained = model.info().trainedContextLength();
+        int contextSize = requested.contextSize() > 0 ? requested.contextSize()
+                : Math.min(trained > 0 ? trained : DEFAULT_CONTEXT_CAP, DEFAULT_CONTEXT_CAP);
+        if (requested.maxSequences() > MAX_SEQUENCES) {
+            throw new InvalidRequestException("maxSequences " + requested.maxSequences() + " is more than the "
+                    + MAX_SEQUENCES + " one llama.cpp processor holds");
+        }
+        if (requested.effectiveThreads() > MAX_THREADS) {
+            throw new InvalidRequestException("threads " + requested.effectiveThreads() + " is more than the "
+                    + MAX_THREADS + " ggml supports");
+        }
+        long totalContext = (long) contextSize * requested.maxSequences();
+        if (totalContext > Integer.MAX_VALUE / 2) {
+            throw new InvalidRequestException("contextSize " + contextSize + " times maxSequences "
+                    + requested.maxSequences() + " is too large for one llama.cpp context");
+        }
+        this.options = requested.withContextSize(contextSize);
+        // llama.cpp caps n_batch at n_ctx; no batch that passes SequencePositions is larger anyway
+        this.batchCapacity = (int) Math.min(options.maxBatchTokens(), totalContext);
+        this.positions = new SequencePositions(vocabularySize, options);
+        this.rowIndex = new int[batchCapacity];
+        this.touched = new boolean[options.maxSequences()];
+
+        // shared: close() may run on another thread than the one that created the processor
+        this.arena = Arena.ofShared();
+        this.views = Arena.ofShared();
+        MemorySegment created = MemorySegment.NULL;
+        MemorySegment createdBatch = null;
+        try {
+            MemorySegment params = LlamaNative.contextDefaultParams(arena);
+            int threads = options.effectiveThreads();
+            params.set(JAVA_INT, LlamaNative.offset(LlamaNative.CONTEXT_PARAMS, "n_ctx"), (int) totalContext);
+            params.set(JAVA_INT, LlamaNative.offset(LlamaNative.CONTEXT_PARAMS, "n_batch"), options.maxBatchTokens());
+            params.set(JAVA_INT, LlamaNative.offset(LlamaNative.CONTEXT_PARAMS, "n_ubatch"),
+                    Math.min(options.maxBatchTokens(), MAX_UBATCH));
+            params.set(JAVA_INT, LlamaNative.offset(LlamaNative.CONTEXT_PARAMS, "n_seq_max"), options.maxSequences());
+            params.set(JAVA_INT, LlamaNative.offset(LlamaNative.CONTEXT_PARAMS, "n_threads"), threads);
+            params.set(JAVA_INT, LlamaNative.offset(LlamaNative.CONTEXT_PARAMS, "n_threads_batch"), threads);
+            NativeLog.clearFirstError();
+            created = LlamaNative.initFromModel(nativeModel, params);
+            if (created.equals(MemorySegment.NULL)) {
+                String reason = NativeLog.firstError();
+                throw new LlmException("llama.cpp could not create a context of " + totalContext + " tokens for "
+                        + model.info().name() + (reason == null ? "" : ": " + reason));
+            }
+            this.context = created;
+            int nativeBatch = LlamaNative.contextValue(created, "n_batch");
+            if (nativeBatch < batchCapacity) {
+                // larger batches would trip an assertion inside llama_decode and abort the JVM
+                throw new LlmException("llama.cpp accepts batches of " + nativeBatch + " tokens, fewer than the "
+                        + batchCapacity + " asked for");
+            }
+            createdBatch = LlamaNative.batchInit(arena, batchCapacity, 0, 1);
+            this.batch = createdBatch;
+            int n = batchCapacity;
+            this.tokens = pointer("token", n * JAVA_INT.byteSize());
+            this.batchPositions = pointer("pos", n * JAVA_INT.byteSize());
+            this.seqIdCounts = pointer("n_seq_id", n * JAVA_INT.byteSize());
+            this.wantLogits = pointer("logits", n);
+            MemorySegment seqIdPointers = pointer("seq_id", n * ADDRESS.byteSize());
+            this.seqIds = new MemorySegment[n];
+            for (int i = 0; i < n; i++) {
+                // llama_batch_init gave each token its own array of n_seq_max (1) sequence ids
+                seqIds[i] = seqIdPointers.getAtIndex(ADDRESS, i).reinterpret(JAVA_INT.byteSize(), arena, null);
+                seqIdCounts.setAtIndex(JAVA_INT, i, 1);
+            }
+        } catch (RuntimeException e) {
+            if (createdBatch != null) {
+                LlamaNative.batchFree(createdBatch);
+            }
+            if (!created.equals(MemorySegment.NULL)) {
+                LlamaNative.free(created);
+            }
+            views.close();
+            arena.close();
+            throw e;
+        } finally {
+            NativeLog.clearFirstError();
+        }
+        log.debug("context for {}: {} sequences x {} tokens, batch {}, {} threads", model.info().name(),
+                options.maxSequences(), contextSize, options.maxBatchTokens(), options.effectiveThreads());
+    }
+
+    private MemorySegment pointer(String field, long bytes) {
+        MemorySegment address = batch.get(ADDRESS, LlamaNative.offset(LlamaNative.BATCH, field));
+        if (address.equals(MemorySegment.NULL)) {
+            throw new LlmException("llama_batch_init returned no " + field + " array");
+        }
+        return address.reinterpret(bytes, arena, null);
+    }
+
+    @Override
+    public Model model() {
+        return model;
+    }
+
+    @Override
+    public ProcessorOptions options() {
+        return options;
+    }
+
+    /**
+     * Runs one forward pass; see {@link BatchProcessor#process}.
+     *
+     * @throws LlmException if llama.cpp finds no room in the KV cache even after defragmenting it,
+     *                      or fails; the sequences are then as they were before the call
+     */
+    @Override
+    public BatchOutput process(BatchInput input) {
+        Objects.requireNonNull(input, "input");
+        lock.lock();
+        try {
+            checkOpen();
+            positions.check(input);
+            int size = input.size();
+            if (size > batchCapacity) {
+                // unreachable after check(): no valid batch exceeds all contexts together; kept as the last guard
+                throw new InvalidRequestException("the batch has " + size + " tokens, more than the "
+                        + batchCapacity + " all sequences' contexts hold");
+            }
+            generation++;
+            int rows = 0;
+            for (int i = 0; i < size; i++) {
+                tokens.setAtIndex(JAVA_INT, i, input.token(i));
+                batchPositions.setAtIndex(JAVA_INT, i, input.position(i));
+                seqIds[i].set(JAVA_INT, 0, input.sequence(i));
+                boolean logits = input.wantsLogits(i);
+                wantLogits.set(JAVA_BYTE, i, (byte) (logits ? 1 : 0));
+                if (logits) {
+                    rowIndex[rows++] = i;
+                }
+            }
+            batch.set(JAVA_INT, N_TOKENS, size);
+            // quiet: a first attempt that fails for want of room is retried below, and is no error yet
+            int result;
+            NativeLog.quiet(true);
+            try {
+                result = LlamaNative.decode(context, batch);
+            } finally {
+                NativeLog.quiet(false);
+            }
+            if (result == NO_KV_SLOT || result == NO_UBATCH_SLOT) {
+                // no run of free cells long enough: released sequences left holes; compact the cache, retry once
+                rollBack(input);
+                LlamaNative.kvSelfDefragNow(context);
+                result = LlamaNative.decode(context, batch);
+            }
+            if (result != 0) {
+                rollBack(input);
+                throw new LlmException(result == NO_KV_SLOT || result == NO_UBATCH_SLOT
+                        ? "llama.cpp found no room in the KV cache for a batch of " + size + " tokens"
+                        : "llama_decode failed with " + result);
+            }
+            positions.commit(input);
+            return new Output(generation, rows);
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** Removes whatever a failed pass may have written to the KV cache of its sequences. */
+    private void rollBack(BatchInput input) {
+        for (int i = 0, size = input.size(); i < size; i++) {
+            int sequence = input.sequence(i);
+            if (!touched[sequence]) {
+                touched[sequence] = true;
+                LlamaNative.kvSelfSeqRm(context, sequence, positions.next(sequence), -1);
+            }
+        }
+        java.util.Arrays.fill(touched, false);
+    }
+
+    @Override
+    public int nextPosition(int sequence) {
+        lock.lock();
+        try {
+            checkOpen();
+            return positions.next(sequence);
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    @Override
+    public void releaseSequence(int sequence) {
+        lock.lock();
+        try {
+            checkOpen();
+            positions.next(sequence); // validates the id before native code sees it
+            generation++;
+            LlamaNative.kvSelfSeqRm(context, sequence, -1, -1);
+            positions.release(sequence);
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** How many KV cache cells hold tokens (for tests and diagnostics). */
+    public int usedCells() {
+        lock.lock();
+        try {
+            checkOpen();
+            return LlamaNative.kvSelfUsedCells(context);
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /**
+     * What llama.cpp made of the options: {@code n_ctx}, {@code n_batch}, {@code n_ubatch},
+     * {@code n_seq_max}, {@code n_threads} or {@code n_threads_batch} (for tests and diagnostics).
+     */
+    public int nativeParameter(String name) {
+        lock.lock();
+        try {
+            checkOpen();
+            return LlamaNative.contextValue(context, name);
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    private void checkOpen() {
+        if (closed) {
+            throw new IllegalStateException("the batch processor is closed");
+        }
+    }
+
+    @Override
+    public void close() {
+        lock.lock();
+        try {
+            if (closed) {
+                return;
+            }
+            closed = true;
+            generation++;
+            views.close();
+            LlamaNative.batchFree(batch);
+            LlamaNative.free(context);
+            arena.close();
+        } finally {
+            lock.unlock();
+            model.forget(this);
+        }
+    }
+
+    private void checkCurrent(long viewGeneration) {
+        if (viewGeneration != generation || closed) {
+            throw new IllegalStateException(closed ? "the batch processor is closed"
+                    : "logits are only valid until the next process, releaseSequence or close call");
+        }
+    }
+
+    /** The rows of one pass. */
+    private final class Output implements BatchOutput {
+        private final long outputGeneration;
+        private final int rows;
+
+        Output(long outputGeneration, int rows) {
+            this.outputGeneration = outputGeneration;
+            this.rows = rows;
+        }
+
+        @Override
+        public int rows() {
+            return rows;
+        }
+
+        @Override
+        public Logits row(int row) {
+            Objects.checkIndex(row, rows);
+            lock.lock();
+            try {
+                checkCurrent(outputGeneration);
+                MemorySegment address = LlamaNative.getLogitsIth(context, rowIndex[row]);
+                if (address.equals(MemorySegment.NULL)) {
+                    throw new LlmException("llama.cpp has no logits for batch index " + rowIndex[row]);
+                }
+                // scoped to the views arena: after close, reads fail instead of touching freed memory
+                return new NativeLogits(outputGeneration, address.reinterpret(rowBytes, views, null));
+            } finally {
+                lock.unlock();
+            }
+        }
+    }
+
+    /** One row of llama.cpp's output buffer, read in place. */
+    private final class NativeLogits implements Logits {
+        private final long viewGeneration;
+        private final MemorySegment row;
+
+        NativeLogits(long viewGeneration, MemorySegment row) {
+            this.viewGeneration = viewGeneration;
+            this.row = row;
+        }
+
+        @Override
+        public int size() {
+            return vocabularySize;
+        }
+
+        @Override
+        public float get(int token) {
+            checkCurrent(viewGeneration);
+            return row.getAtIndex(JAVA_FLOAT, Objects.checkIndex(token, vocabularySize));
+        }
+
+        @Override
+        public void copyTo(float[] target) {
+            checkCurrent(viewGeneration);
+            if (target.length < vocabularySize) {
+                throw new IllegalArgumentException("target holds " + target.length + " floats, the row has "
+                        + vocabularySize);
+            }
+            MemorySegment.copy(row, JAVA_FLOAT, 0, target, 0, vocabularySize);
+        }
+
+        @Override
+        public int argmax() {
+            checkCurrent(viewGeneration);
+            MemorySegment scores = row;
+            int best = 0;
+            float bestScore = scores.getAtIndex(JAVA_FLOAT, 0);
+            for (int i = 1, n = vocabularySize; i < n; i++) {
+                float score = scores.getAtIndex(JAVA_FLOAT, i);
+                if (score > bestScore) {
+                    bestScore = score;
+                    best = i;
+                }
+            }
+            return best;
+        }
+    }
+}

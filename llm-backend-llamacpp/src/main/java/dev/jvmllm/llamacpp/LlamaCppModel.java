@@ -1,0 +1,274 @@
+package dev.jvmllm.llamacpp;
+
+import dev.jvmllm.api.BatchProcessor;
+import dev.jvmllm.api.ChatMessage;
+import dev.jvmllm.api.InvalidRequestException;
+import dev.jvmllm.api.LlmException;
+import dev.jvmllm.api.Model;
+import dev.jvmllm.api.ModelInfo;
+import dev.jvmllm.api.ProcessorOptions;
+import dev.jvmllm.api.SpecialTokens;
+import dev.jvmllm.llamacpp.internal.LlamaNative;
+
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Locale;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.locks.ReentrantReadWriteLock;
+
+import static java.lang.foreign.ValueLayout.ADDRESS;
+import static java.lang.foreign.ValueLayout.JAVA_BYTE;
+import static java.lang.foreign.ValueLayout.JAVA_INT;
+
+/**
+ * A GGUF model loaded by llama.cpp. Opened by {@link LlamaCppBackend}; thread-safe.
+ *
+ * <p>The vocabulary's pieces and end-of-generation flags are read once when the model opens, so
+ * {@link #tokenBytes} and {@link #isEndOfGeneration} never call native code. {@link #tokenize}
+ * parses special-token text (such as {@code <|im_start|>} from a chat template) into those
+ * tokens, as llama.cpp's own server does with prompts.
+ *
+ * <p>{@link #close()} waits for calls in progress, closes every processor still open, then frees
+ * the weights; later calls throw {@link IllegalStateException}.
+ */
+public final class LlamaCppModel implements Model {
+    private final ModelInfo info;
+    private final SpecialTokens specialTokens;
+    private final MemorySegment model;
+    private final MemorySegment vocab;
+    private final byte[][] pieces;
+    private final boolean[] endOfGeneration;
+    private final Optional<String> chatTemplate;
+    /** Read side: every native call on the model; write side: close. */
+    private final ReentrantReadWriteLock lock = new ReentrantReadWriteLock();
+    private final Set<LlamaCppBatchProcessor> processors = ConcurrentHashMap.newKeySet();
+    private volatile boolean closed;
+
+    LlamaCppModel(Path source, String architecture, MemorySegment model) {
+        this.model = model;
+        this.vocab = LlamaNative.modelGetVocab(model);
+        int vocabularySize = LlamaNative.vocabNTokens(vocab);
+        if (vocabularySize < 1) {
+            throw new LlmException("llama.cpp reports " + vocabularySize + " tokens for " + source);
+        }
+        String fileName = source.getFileName().toString();
+        String name = fileName.toLowerCase(Locale.ROOT).endsWith(".gguf")
+                ? fileName.substring(0, fileName.length() - ".gguf".length())
+                : fileName;
+        this.info = new ModelInfo(name, source, LlamaCppBackend.NAME, architecture, vocabularySize,
+                LlamaNative.modelNCtxTrain(model));
+        this.specialTokens = new SpecialTokens(orNone(LlamaNative.vocabBos(vocab), vocabularySize),
+                orNone(LlamaNative.vocabEos(vocab), vocabularySize));
+        this.pieces = new byte[vocabularySize][];
+        this.endOfGeneration = new boolean[vocabularySize];
+        try (Arena arena = Arena.ofConfined()) {
+            int capacity = 256;
+            MemorySegment buffer = arena.allocate(capacity);
+            for (int token = 0; token < vocabularySize; token++) {
+                int n = LlamaNative.tokenToPiece(vocab, token, buffer, capacity, 0, false);
+                if (n < 0) {
+                    capacity = -n;
+                    buffer = arena.allocate(capacity);
+                    n = LlamaNative.tokenToPiece(vocab, token, buffer, capacity, 0, false);
+                }
+                pieces[token] = n <= 0 ? new byte[0] : buffer.asSlice(0, n).toArray(JAVA_BYTE);
+                endOfGeneration[token] = LlamaNative.vocabIsEog(vocab, token);
+            }
+        }
+        this.chatTemplate = Optional.ofNullable(LlamaNative.modelChatTemplate(model));
+    }
+
+    private static int orNone(int token, int vocabularySize) {
+        return token >= 0 && token < vocabularySize ? token : SpecialTokens.NONE;
+    }
+
+    @Override
+    public ModelInfo info() {
+        return info;
+    }
+
+    @Override
+    public SpecialTokens specialTokens() {
+        return specialTokens;
+    }
+
+    /** @throws InvalidRequestException if the id is outside the vocabulary */
+    @Override
+    public boolean isEndOfGeneration(int token) {
+        checkToken(token);
+        return endOfGeneration[token];
+    }
+
+    @Override
+    public int[] tokenize(String text, boolean addSpecial) {
+        Objects.requireNonNull(text, "text");
+        byte[] utf8 = text.getBytes(StandardCharsets.UTF_8);
+        if (utf8.length > Integer.MAX_VALUE - 16) {
+            throw new InvalidRequestException("the text is too long to tokenize (" + utf8.length + " bytes)");
+        }
+        lock.readLock().lock();
+        try (Arena arena = Arena.ofConfined()) {
+            checkOpen();
+            MemorySegment nativeText = arena.allocate(utf8.length + 1L);
+            MemorySegment.copy(utf8, 0, nativeText, JAVA_BYTE, 0, utf8.length);
+            // every byte becomes at most one token, plus BOS and EOS
+            int capacity = utf8.length + 2;
+            MemorySegment tokens = arena.allocate(JAVA_INT, capacity);
+            int n = LlamaNative.tokenize(vocab, nativeText, utf8.length, tokens, capacity, addSpecial, true);
+            if (n < 0) {
+                if (n == Integer.MIN_VALUE) {
+                    throw new InvalidRequestException("the text is too long to tokenize (" + utf8.length + " bytes)");
+                }
+                capacity = -n;
+                tokens = arena.allocate(JAVA_INT, capacity);
+                n = LlamaNative.tokenize(vocab, nativeText, utf8.length, tokens, capacity, addSpecial, true);
+                if (n < 0) {
+                    throw new LlmException("llama_tokenize failed (" + n + ")");
+                }
+            }
+            return tokens.asSlice(0, n * JAVA_INT.byteSize()).toArray(JAVA_INT);
+        } finally {
+            lock.readLock().unlock();
+        }
+    }
+
+    /** A copy of the cached piece. */
+    @Override
+    public byte[] tokenBytes(int token) {
+        checkToken(token);
+        checkOpen();
+        return pieces[token].clone();
+    }
+
+    private void checkToken(int token) {
+        if (token < 0 || token >= pieces.length) {
+            throw new InvalidRequestException("token id " + token + " is outside the vocabulary (0.."
+                    + (pieces.length - 1) + ")");
+        }
+    }
+
+    @Override
+    public Optional<String> chatTemplate() {
+        return chatTemplate;
+    }
+
+    /**
+     * Formats with llama.cpp's {@code llama_chat_apply_template}. A named template must be one of
+     * llama.cpp's built-in names ({@link #builtinChatTemplates()}).
+     */
+    @Override
+    public String applyChatTemplate(List<ChatMessage> messages, Optional<String> template, boolean addAssistantTurn) {
+        Objects.requireNonNull(messages, "messages");
+        String chosen;
+        if (template.isPresent()) {
+            chosen = template.get();
+            if (!LlamaNative.builtinTemplates().contains(chosen)) {
+                throw new InvalidRequestException("unknown chat template '" + chosen + "'; llama.cpp knows "
+                        + String.join(", ", LlamaNative.builtinTemplates()));
+            }
+        } else {
+            chosen = chatTemplate.orElseThrow(() -> new InvalidRequestException("the model " + info.name()
+                    + " has no chat template; name one of " + String.join(", ", LlamaNative.builtinTemplates())));
+        }
+        lock.readLock().lock();
+        try (Arena arena = Arena.ofConfined()) {
+            checkOpen();
+            MemorySegment chat = arena.allocate(LlamaNative.CHAT_MESSAGE, Math.max(1, messages.size()));
+            long textBytes = chosen.length();
+            for (int i = 0; i < messages.size(); i++) {
+                ChatMessage message = messages.get(i);
+                MemorySegment entry = chat.asSlice(i * LlamaNative.CHAT_MESSAGE.byteSize(), LlamaNative.CHAT_MESSAGE);
+                MemorySegment role = arena.allocateFrom(message.role());
+                MemorySegment content = arena.allocateFrom(message.content());
+                entry.set(ADDRESS, 0, role);
+                entry.set(ADDRESS, ADDRESS.byteSize(), content);
+                textBytes += role.byteSize() + content.byteSize();
+            }
+            MemorySegment nativeTemplate = arena.allocateFrom(chosen);
+            // templates add markup around each message: start with twice the text plus room for it
+            int capacity = (int) Math.min(Integer.MAX_VALUE - 8, 2 * textBytes + 64L * messages.size() + 256);
+            MemorySegment buffer = arena.allocate(capacity);
+            int n = LlamaNative.chatApplyTemplate(nativeTemplate, chat, messages.size(), addAssistantTurn, buffer, capacity);
+            if (n < 0) {
+                throw new InvalidRequestException("llama.cpp does not support the chat template "
+                        + (template.isPresent() ? "'" + chosen + "'" : "of " + info.name()));
+            }
+            if (n > capacity) {
+                capacity = n;
+                buffer = arena.allocate(capacity);
+                n = LlamaNative.chatApplyTemplate(nativeTemplate, chat, messages.size(), addAssistantTurn, buffer, capacity);
+                if (n < 0 || n > capacity) {
+                    throw new LlmException("llama_chat_apply_template failed (" + n + ")");
+                }
+            }
+            return new String(buffer.asSlice(0, n).toArray(JAVA_BYTE), StandardCharsets.UTF_8);
+        } finally {
+            lock.readLock().unlock();
+        }
+    }
+
+    /** The names {@link #applyChatTemplate} accepts, such as {@code chatml} and {@code llama3}. */
+    public static List<String> builtinChatTemplates() {
+        LlamaNative.init();
+        return LlamaNative.builtinTemplates();
+    }
+
+    /**
+     * Creates a processor; see {@link LlamaCppBatchProcessor} for how the options size the
+     * llama.cpp context.
+     *
+     * @throws InvalidRequestException if the options ask for more than llama.cpp can hold
+     * @throws LlmException if llama.cpp cannot create the context (out of memory)
+     */
+    @Override
+    public BatchProcessor newBatchProcessor(ProcessorOptions options) {
+        Objects.requireNonNull(options, "options");
+        lock.readLock().lock();
+        try {
+            checkOpen();
+            LlamaCppBatchProcessor processor = new LlamaCppBatchProcessor(this, model, options);
+            processors.add(processor);
+            return processor;
+        } finally {
+            lock.readLock().unlock();
+        }
+    }
+
+    void forget(LlamaCppBatchProcessor processor) {
+        processors.remove(processor);
+    }
+
+    private void checkOpen() {
+        if (closed) {
+            throw new IllegalStateException("the model " + info.name() + " is closed");
+        }
+    }
+
+    @Override
+    public void close() {
+        lock.writeLock().lock();
+        try {
+            if (closed) {
+                return;
+            }
+            closed = true;
+            for (LlamaCppBatchProcessor processor : List.copyOf(processors)) {
+                processor.close();
+            }
+            LlamaNative.modelFree(model);
+        } finally {
+            lock.writeLock().unlock();
+        }
+    }
+
+    @Override
+    public String toString() {
+        return "LlamaCppModel[" + info.name() + ", " + info.architecture() + ", vocabulary " + info.vocabularySize() + "]";
+    }
+}

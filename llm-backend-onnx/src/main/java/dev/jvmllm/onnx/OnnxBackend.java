@@ -1,0 +1,51 @@
+package dev.jvmllm.onnx;
+
+import dev.jvmllm.api.Model;
+import dev.jvmllm.api.ModelOptions;
+import dev.jvmllm.onnx.internal.OnnxModel;
+import dev.jvmllm.spi.Backend;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+
+/**
+ * The ONNX Runtime backend, named {@code onnx}: decoder-only models in the Hugging Face layout
+ * (a directory with {@code model.onnx}, {@code config.json} and {@code tokenizer.json}), such as
+ * Optimum exports or what {@link GgufToOnnxConverter} writes. Found by {@link java.util.ServiceLoader}.
+ *
+ * <p>The graph must take {@code input_ids}, {@code attention_mask}, optionally {@code position_ids},
+ * and {@code past_key_values.N.key/value}, and produce {@code logits} and {@code present.N.key/value},
+ * all float32; names and sizes are read from the session, and checked against {@code config.json}.
+ * Runs on the CPU; {@link ModelOptions#gpuLayers()} is ignored.
+ */
+public final class OnnxBackend implements Backend {
+
+    /** Creates the backend; loads nothing until {@link #open}. */
+    public OnnxBackend() {
+    }
+
+    @Override
+    public String name() {
+        return OnnxModel.BACKEND;
+    }
+
+    /** A directory that contains {@code model.onnx}, or that file itself. */
+    @Override
+    public boolean canOpen(Path path) {
+        try {
+            if (Files.isDirectory(path)) {
+                return Files.isRegularFile(path.resolve("model.onnx"));
+            }
+            return path.getFileName() != null && path.getFileName().toString().equals("model.onnx")
+                    && Files.isRegularFile(path);
+        } catch (RuntimeException e) {
+            return false;
+        }
+    }
+
+    /** @throws dev.jvmllm.api.ModelLoadException naming the missing file or the disagreement found */
+    @Override
+    public Model open(Path path, ModelOptions options) {
+        return OnnxModel.open(path);
+    }
+}
