@@ -1,0 +1,20 @@
+package dev.jvmllm.scheduler.internal;
+
+/**
+ * What other threads ask of the engine thread. Commands are applied between steps, in the order
+ * they were posted, and each is idempotent: cancelling twice, or after the end, changes nothing.
+ */
+sealed interface Command {
+
+    /** Queue a validated request. */
+    record Submit(ScheduledRequest request) implements Command {
+    }
+
+    /** End a request with {@code CANCELLED} and free its sequence. */
+    record Cancel(ScheduledRequest request) implements Command {
+    }
+
+    /** Admit nothing new; finish the work until the deadline (on the engine's clock), then cancel the rest. */
+    record Shutdown(long deadlineNanos) implements Command {
+    }
+}

@@ -1,0 +1,296 @@
+package dev.jvmllm.scheduler.internal;
+
+import dev.jvmllm.api.BatchOutput;
+import dev.jvmllm.api.BatchProcessor;
+import dev.jvmllm.api.FinishReason;
+import dev.jvmllm.api.GenerationHandle;
+import dev.jvmllm.api.LlmException;
+import dev.jvmllm.api.QueueFullException;
+import dev.jvmllm.api.SchedulerClosedException;
+import dev.jvmllm.api.SchedulerMetrics;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.time.Duration;
+import java.util.ArrayDeque;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Consumer;
+import java.util.function.LongSupplier;
+
+/**
+ * The continuous-batching loop of one processor. {@link #run()} runs on one platform thread that
+ * owns the waiting queue, the active sequences and the processor; other threads only post
+ * {@link Command}s to its inbox and read their own request's future and events. Every step:
+ * take commands → end overdue requests → retire ended ones (their sequences are released) →
+ * admit waiting ones → plan one batch over all active sequences → one forward pass → hand out
+ * the logits. With nothing to do the thread blocks on the inbox, so an idle engine costs no CPU,
+ * and a submit wakes it.
+ */
+public final class Engine implements Runnable {
+    private static final Logger log = LoggerFactory.getLogger(Engine.class);
+
+    private final BatchProcessor processor;
+    private final SchedulerStats stats;
+    private final LongSupplier clock;
+    private final int maxQueued;
+    private final int capacity;
+    private final BlockingQueue<Command> inbox = new LinkedBlockingQueue<>();
+    private final AtomicLong ids = new AtomicLong();
+    /** Requests accepted and not yet completed; submit refuses more than {@link #capacity}. */
+    private final AtomicInteger accepted = new AtomicInteger();
+    /** Orders every Submit before the Shutdown in the inbox, so none is posted after the loop ended. */
+    private final Object admission = new Object();
+    private volatile boolean closed;
+    private volatile int activeCount;
+
+    // owned by the engine thread
+    private final ArrayDeque<ScheduledRequest> waiting = new ArrayDeque<>();
+    private final ActiveSequences active;
+    private final ScheduledRequest[] bySequence;
+    private final StepPlanner planner;
+    private final Consumer<Generation> retired = this::retired;
+    private boolean shuttingDown;
+    private long shutdownDeadline;
+
+    /**
+     * @param processor the processor it drives and, at the end, closes
+     * @param maxQueued how many requests may wait for a sequence
+     * @param clock {@link System#nanoTime()}, or a test's clock; the generations' factory must use the same
+     */
+    public Engine(BatchProcessor processor, int maxQueued, SchedulerStats stats, LongSupplier clock) {
+        this.processor = processor;
+        this.stats = stats;
+        this.clock = clock;
+        int sequences = processor.options().maxSequences();
+        this.maxQueued = maxQueued;
+        this.capacity = sequences + maxQueued;
+        this.active = new ActiveSequences(sequences);
+        this.bySequence = new ScheduledRequest[sequences];
+        this.planner = new StepPlanner(processor.options().maxBatchTokens(), sequences);
+    }
+
+    /**
+     * Queues a validated generation. Any thread; never blocks on the loop.
+     *
+     * @throws SchedulerClosedException after {@link #shutdown}
+     * @throws QueueFullException when every sequence is busy and {@code maxQueued} requests wait
+     */
+    public GenerationHandle submit(Generation generation) {
+        ScheduledRequest request;
+        synchronized (admission) {
+            if (closed) {
+                throw new SchedulerClosedException("the scheduler is shut down and accepts no more requests");
+            }
+            if (accepted.get() >= capacity) {
+                stats.requestRejected();
+                throw new QueueFullException("the scheduler is full: " + (capacity - maxQueued)
+                        + " requests are generating and " + maxQueued + " are waiting; retry later");
+            }
+            accepted.incrementAndGet();
+            request = new ScheduledRequest(ids.incrementAndGet(), generation, this::postCancel);
+            inbox.add(new Command.Submit(request));
+        }
+        stats.requestSubmitted();
+        return request;
+    }
+
+    private void postCancel(ScheduledRequest request) {
+        inbox.add(new Command.Cancel(request));
+    }
+
+    /** Stops admitting requests; the loop finishes its work for at most {@code grace}, cancels the rest and ends. */
+    public void shutdown(Duration grace) {
+        synchronized (admission) {
+            closed = true;
+            inbox.add(new Command.Shutdown(clock.getAsLong() + GenerationFactory.cappedNanos(grace)));
+        }
+    }
+
+    /** True once {@link #shutdown} was called or the loop ended. */
+    public boolean isClosed() {
+        return closed;
+    }
+
+    /** A snapshot of the counters; any thread. */
+    public SchedulerMetrics metrics() {
+        int running = activeCount;
+        return stats.snapshot(Math.max(0, accepted.get() - running), running);
+    }
+
+    @Override
+    public void run() {
+        Throwable crash = null;
+        try {
+            while (true) {
+                receiveCommands();
+                long now = clock.getAsLong();
+                endOverdue(now);
+                retireEnded();
+                if (shuttingDown && !hasWork()) {
+                    return;
+                }
+                admitWaiting();
+                if (!active.isEmpty()) {
+                    StepPlan plan = schedule(now);
+                    BatchOutput output = execute(plan);
+                    if (output != null) {
+                        update(plan, output);
+                    }
+                }
+            }
+        } catch (InterruptedException e) {
+            // nobody but the JVM going down interrupts this thread: end every request now
+            Thread.currentThread().interrupt();
+        } catch (Throwable t) {
+            crash = t;
+            log.error("the scheduler's engine loop stopped", t);
+        } finally {
+            terminate(crash);
+        }
+    }
+
+    /**
+     * Applies the posted commands; blocks for the first one only when there is nothing else to do.
+     * Nothing to do means nothing waits either (waiting requests are admitted as soon as a
+     * sequence is free), so no deadline can pass unnoticed while the thread is parked.
+     */
+    private void receiveCommands() throws InterruptedException {
+        Command command = hasWork() ? inbox.poll() : inbox.take();
+        for (; command != null; command = inbox.poll()) {
+            apply(command);
+        }
+    }
+
+    private void apply(Command command) {
+        switch (command) {
+            case Command.Submit(ScheduledRequest request) -> waiting.add(request);
+            case Command.Cancel(ScheduledRequest request) -> cancel(request, clock.getAsLong());
+            case Command.Shutdown(long deadline) -> {
+                if (!shuttingDown || deadline - shutdownDeadline < 0) {
+                    shutdownDeadline = deadline;
+                }
+                shuttingDown = true;
+            }
+        }
+    }
+
+    private void cancel(ScheduledRequest request, long now) {
+        request.stop(FinishReason.CANCELLED, now);
+        if (request.state() == ScheduledRequest.State.WAITING) {
+            waiting.remove(request);
+            complete(request);
+        }
+        // a running one is retired, and its sequence released, before the next forward pass
+    }
+
+    /** Ends requests past their deadline, and everything once a shutdown's grace is over. */
+    private void endOverdue(long now) {
+        boolean graceOver = shuttingDown && now - shutdownDeadline >= 0;
+        FinishReason reason = graceOver ? FinishReason.CANCELLED : FinishReason.TIMEOUT;
+        for (int i = 0, n = waiting.size(); i < n; i++) {
+            ScheduledRequest request = waiting.poll(); // rotate instead of an iterator: keeps the order, allocates nothing
+            if (graceOver || request.generation().isOverdue(now)) {
+                request.stop(reason, now);
+                complete(request);
+            } else {
+                waiting.add(request);
+            }
+        }
+        active.endOverdue(now, graceOver);
+    }
+
+    /** Removes ended generations, releases their sequences and completes their requests. */
+    private void retireEnded() {
+        active.retireEnded(processor, retired);
+        activeCount = active.size();
+    }
+
+    private void retired(Generation generation) {
+        int sequence = generation.sequence();
+        ScheduledRequest request = bySequence[sequence];
+        bySequence[sequence] = null;
+        complete(request);
+    }
+
+    private void admitWaiting() {
+        while (!active.isFull() && !waiting.isEmpty()) {
+            ScheduledRequest request = waiting.poll();
+            active.admit(request.generation());
+            request.admitted();
+            bySequence[request.generation().sequence()] = request;
+        }
+        activeCount = active.size();
+    }
+
+    private StepPlan schedule(long now) {
+        return planner.plan(active, now);
+    }
+
+    /** The forward pass; null when it failed, in which case the requests in it have failed. */
+    private BatchOutput execute(StepPlan plan) {
+        try {
+            BatchOutput output = processor.process(plan.batch());
+            stats.stepRun();
+            return output;
+        } catch (RuntimeException e) {
+            LlmException error = planner.fail(plan, e, clock.getAsLong());
+            log.warn("a forward pass failed; its {} requests fail, the others go on", plan.count(), error);
+            return null;
+        }
+    }
+
+    private void update(StepPlan plan, BatchOutput output) {
+        planner.apply(plan, output, clock.getAsLong());
+    }
+
+    private boolean hasWork() {
+        return !active.isEmpty() || !waiting.isEmpty();
+    }
+
+    private void complete(ScheduledRequest request) {
+        // free the place before the future completes, so a caller reacting to it can submit again
+        accepted.decrementAndGet();
+        stats.requestFinished();
+        request.complete();
+    }
+
+    /** Ends whatever is left, so that no future hangs, and closes the processor. */
+    private void terminate(Throwable crash) {
+        synchronized (admission) {
+            closed = true;
+        }
+        // after a clean shutdown nothing is left; after a crash or an interrupt, requests may be
+        for (Command command = inbox.poll(); command != null; command = inbox.poll()) {
+            if (command instanceof Command.Submit(ScheduledRequest request)) {
+                waiting.add(request);
+            }
+        }
+        long now = clock.getAsLong();
+        LlmException error = crash == null ? null : new LlmException("the scheduler's engine stopped: " + crash, crash);
+        while (!waiting.isEmpty()) {
+            ScheduledRequest request = waiting.poll();
+            endNow(request.generation(), error, now);
+            complete(request);
+        }
+        for (int i = 0; i < active.size(); i++) {
+            endNow(active.get(i), error, now);
+        }
+        retireEnded();
+        try {
+            processor.close();
+        } catch (RuntimeException e) {
+            log.warn("closing the batch processor failed", e);
+        }
+    }
+
+    private static void endNow(Generation generation, LlmException error, long now) {
+        if (error != null) {
+            generation.fail(error, now);
+        } else {
+            generation.stop(FinishReason.CANCELLED, now);
+        }
+    }
+}

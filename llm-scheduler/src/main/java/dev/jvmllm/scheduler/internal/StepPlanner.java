@@ -1,0 +1,77 @@
+package dev.jvmllm.scheduler.internal;
+
+import dev.jvmllm.api.BatchInput;
+import dev.jvmllm.api.BatchOutput;
+import dev.jvmllm.api.LlmException;
+
+/**
+ * Plans steps and applies their results: the policy shared by the direct path and the
+ * schedulers. There is no prefill phase and decode phase: each generation closes the gap between
+ * the tokens it knows and the tokens the model has computed, within a per-step token budget, so
+ * a long prompt is split into chunks by itself. Generations that wait for one token (decoding)
+ * go first, so that a long prompt never delays another sequence's next token; prompts share what
+ * is left, oldest first. Reuses one batch and one array: nothing large is allocated per step.
+ */
+public final class StepPlanner {
+    private final int tokenBudget;
+    private final BatchInput batch;
+    private final Generation[] scheduled;
+
+    /**
+     * @param tokenBudget the most tokens in one forward pass ({@code maxBatchTokens})
+     * @param maxSequences how many generations can be active at once
+     */
+    public StepPlanner(int tokenBudget, int maxSequences) {
+        this.tokenBudget = tokenBudget;
+        this.batch = new BatchInput(tokenBudget);
+        this.scheduled = new Generation[maxSequences];
+    }
+
+    /** The next step over the active generations; its batch is empty when none needs a token. */
+    public StepPlan plan(ActiveSequences active, long now) {
+        batch.clear();
+        int count = 0;
+        int budget = tokenBudget;
+        for (int i = 0, n = active.size(); i < n && budget > 0; i++) {
+            Generation generation = active.get(i);
+            if (generation.isDecoding()) {
+                budget -= generation.appendTo(batch, budget, now);
+                scheduled[count++] = generation;
+            }
+        }
+        for (int i = 0, n = active.size(); i < n && budget > 0; i++) {
+            Generation generation = active.get(i);
+            if (generation.isPrefilling()) {
+                budget -= generation.appendTo(batch, budget, now);
+                scheduled[count++] = generation;
+            }
+        }
+        return new StepPlan(batch, scheduled, count);
+    }
+
+    /** Hands each generation that asked for logits its row: output rows follow batch order. */
+    public void apply(StepPlan plan, BatchOutput output, long now) {
+        int row = 0;
+        for (int i = 0; i < plan.count(); i++) {
+            Generation generation = plan.get(i);
+            if (generation.awaitsLogits()) {
+                generation.accept(output.row(row++), now);
+            }
+        }
+    }
+
+    /**
+     * Fails every generation of a step whose forward pass threw: their sequences are in an
+     * unknown state. Generations outside the batch are untouched.
+     *
+     * @return the error they failed with
+     */
+    public LlmException fail(StepPlan plan, RuntimeException cause, long now) {
+        LlmException error = cause instanceof LlmException known
+                ? known : new LlmException("the forward pass failed: " + cause, cause);
+        for (int i = 0; i < plan.count(); i++) {
+            plan.get(i).fail(error, now);
+        }
+        return error;
+    }
+}
