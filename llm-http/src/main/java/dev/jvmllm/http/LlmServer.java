@@ -1,0 +1,261 @@
+package dev.jvmllm.http;
+
+import com.sun.net.httpserver.HttpServer;
+import dev.jvmllm.api.Scheduler;
+import dev.jvmllm.http.internal.ApiHandler;
+import dev.jvmllm.http.internal.InFlight;
+import dev.jvmllm.http.internal.ServerSettings;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.InetSocketAddress;
+import java.net.URI;
+import java.time.Duration;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+
+/**
+ * An embedded HTTP server over a {@link Scheduler}: the seed-style {@code POST /generate}, the
+ * OpenAI-compatible {@code POST /v1/completions}, {@code POST /v1/chat/completions} and
+ * {@code GET /v1/models}, and {@code GET /health} and {@code GET /metrics} (Prometheus). Built on
+ * the JDK's own {@code jdk.httpserver}, one virtual thread per exchange.
+ *
+ * <pre>{@code
+ * try (Scheduler scheduler = Schedulers.create(model, SchedulerOptions.defaults());
+ *      LlmServer server = LlmServer.builder(scheduler).port(8080).apiKey(key).build().start()) {
+ *     ...
+ * }
+ * }</pre>
+ *
+ * <p>The server does not own the scheduler: close the server first, then the scheduler.
+ * Closing is graceful: new requests are answered 503 at once, requests in flight get up to the
+ * {@linkplain Builder#shutdownGrace grace} to finish, then their generations are cancelled.
+ *
+ * <p>The JDK server sends small writes only after earlier ones are acknowledged (Nagle's
+ * algorithm) unless the system property {@code sun.net.httpserver.nodelay} is {@code true} when
+ * the JVM creates its first such server; every streamed token would then wait for the client's
+ * delayed acknowledgement. This class therefore sets that property to {@code true} when it is
+ * loaded, unless the application set it already.
+ */
+public final class LlmServer implements AutoCloseable {
+    private static final Logger log = LoggerFactory.getLogger(LlmServer.class);
+    private static final String NO_DELAY = "sun.net.httpserver.nodelay";
+    /** How long cancelled requests may take to write their last answer before connections close. */
+    private static final Duration CANCELLED_ANSWER_WAIT = Duration.ofSeconds(5);
+
+    static {
+        if (System.getProperty(NO_DELAY) == null) {
+            System.setProperty(NO_DELAY, "true");
+        }
+    }
+
+    private final String host;
+    private final int requestedPort;
+    private final Duration grace;
+    private final ServerSettings settings;
+    private final ApiHandler handler;
+    private HttpServer http;
+    private ExecutorService executor;
+    private CompletableFuture<Void> stopped;
+
+    private LlmServer(Builder builder) {
+        this.host = builder.host;
+        this.requestedPort = builder.port;
+        this.grace = builder.shutdownGrace;
+        this.settings = new ServerSettings(builder.scheduler,
+                builder.modelName != null ? builder.modelName : builder.scheduler.model().info().name(),
+                Optional.ofNullable(builder.apiKey), builder.maxBodyBytes, Optional.ofNullable(builder.chatTemplate));
+        this.handler = new ApiHandler(settings);
+    }
+
+    /** A builder for a server over this scheduler. */
+    public static Builder builder(Scheduler scheduler) {
+        return new Builder(scheduler);
+    }
+
+    /**
+     * Binds the address and starts answering.
+     *
+     * @return this server
+     * @throws UncheckedIOException if the address cannot be bound (port in use, unknown host)
+     * @throws IllegalStateException if it was started or shut down before
+     */
+    public synchronized LlmServer start() {
+        if (http != null || stopped != null) {
+            throw new IllegalStateException(stopped != null ? "the server was shut down" : "the server was started already");
+        }
+        try {
+            http = HttpServer.create(new InetSocketAddress(host, requestedPort), 0);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot listen on " + host + ":" + requestedPort + ": " + e.getMessage(), e);
+        }
+        executor = Executors.newVirtualThreadPerTaskExecutor();
+        http.setExecutor(executor);
+        http.createContext("/", handler);
+        http.start();
+        log.info("serving {} on {}", settings.modelName(), uri());
+        return this;
+    }
+
+    /** The port it listens on: the bound one when it was built with port 0. */
+    public int port() {
+        return address().getPort();
+    }
+
+    /** The address it listens on. */
+    public synchronized InetSocketAddress address() {
+        if (http == null) {
+            throw new IllegalStateException("the server is not started");
+        }
+        return http.getAddress();
+    }
+
+    /** Its base URI, such as {@code http://127.0.0.1:8080}; OpenAI clients take {@code uri() + "/v1"}. */
+    public URI uri() {
+        InetSocketAddress address = address();
+        String hostText = address.getAddress().getHostAddress();
+        return URI.create("http://" + (hostText.contains(":") ? "[" + hostText + "]" : hostText) + ":" + address.getPort());
+    }
+
+    /** The model name that requests' {@code model} fields must match and that responses carry. */
+    public String modelName() {
+        return settings.modelName();
+    }
+
+    /**
+     * Begins a graceful shutdown and returns at once: from now on new requests are answered 503;
+     * requests in flight get up to {@code grace} to finish, then their generations are cancelled
+     * (streams end with finish reason {@code cancelled}) and the listener closes. Idempotent: a
+     * later call returns the same future and its grace is ignored.
+     *
+     * @return completes when the server has stopped
+     */
+    public synchronized CompletableFuture<Void> shutdown(Duration grace) {
+        Objects.requireNonNull(grace, "grace");
+        if (stopped != null) {
+            return stopped;
+        }
+        stopped = new CompletableFuture<>();
+        if (http == null) {
+            stopped.complete(null);
+            return stopped;
+        }
+        InFlight inFlight = handler.inFlight();
+        inFlight.beginDraining();
+        Thread.ofVirtual().name("llm-http-shutdown").start(() -> {
+            try {
+                if (!inFlight.awaitIdle(grace.toNanos())) {
+                    log.info("cancelling the requests still running after the {} grace", grace);
+                    inFlight.cancelAll();
+                    // a cancelled generation ends within an engine step: let its answer go out
+                    inFlight.awaitIdle(CANCELLED_ANSWER_WAIT.toNanos());
+                }
+                http.stop(0);
+                executor.close();
+                log.info("stopped serving {}", settings.modelName());
+                stopped.complete(null);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                http.stop(0);
+                stopped.completeExceptionally(e);
+            } catch (RuntimeException e) {
+                stopped.completeExceptionally(e);
+            }
+        });
+        return stopped;
+    }
+
+    /** {@link #shutdown} with the builder's grace, waiting until the server has stopped. */
+    @Override
+    public void close() {
+        shutdown(grace).join();
+    }
+
+    /** Configures an {@link LlmServer}. */
+    public static final class Builder {
+        private final Scheduler scheduler;
+        private String host = "127.0.0.1";
+        private int port = 8080;
+        private String apiKey;
+        private int maxBodyBytes = 1 << 20;
+        private String chatTemplate;
+        private String modelName;
+        private Duration shutdownGrace = Duration.ofSeconds(30);
+
+        private Builder(Scheduler scheduler) {
+            this.scheduler = Objects.requireNonNull(scheduler, "scheduler");
+        }
+
+        /** The address to bind; default {@code 127.0.0.1} (this machine only). */
+        public Builder host(String value) {
+            host = Objects.requireNonNull(value, "host");
+            return this;
+        }
+
+        /** The port; default 8080; 0 picks a free one ({@link LlmServer#port()} tells which). */
+        public Builder port(int value) {
+            if (value < 0 || value > 65535) {
+                throw new IllegalArgumentException("port must be in 0..65535, got " + value);
+            }
+            port = value;
+            return this;
+        }
+
+        /**
+         * Requires every request except {@code GET /health} to send {@code Authorization: Bearer <key>};
+         * default: no key.
+         */
+        public Builder apiKey(String value) {
+            Objects.requireNonNull(value, "apiKey");
+            if (value.isBlank()) {
+                throw new IllegalArgumentException("the API key must not be blank");
+            }
+            apiKey = value.strip();
+            return this;
+        }
+
+        /** The largest request body accepted, in bytes; larger ones get 413. Default 1 MiB. */
+        public Builder maxBodyBytes(int value) {
+            if (value < 1 || value == Integer.MAX_VALUE) {
+                throw new IllegalArgumentException("maxBodyBytes must be in 1.." + (Integer.MAX_VALUE - 1) + ", got " + value);
+            }
+            maxBodyBytes = value;
+            return this;
+        }
+
+        /**
+         * The built-in chat template (such as {@code chatml}) for {@code /v1/chat/completions} when
+         * the model has none of its own; default none, and such a model answers chat with 400.
+         */
+        public Builder chatTemplate(String name) {
+            chatTemplate = Objects.requireNonNull(name, "chatTemplate");
+            return this;
+        }
+
+        /** The model name clients see and must send; default the model's {@code info().name()}. */
+        public Builder modelName(String value) {
+            modelName = Objects.requireNonNull(value, "modelName");
+            return this;
+        }
+
+        /** How long {@link LlmServer#close()} lets requests in flight finish; default 30 seconds. */
+        public Builder shutdownGrace(Duration value) {
+            Objects.requireNonNull(value, "shutdownGrace");
+            if (value.isNegative()) {
+                throw new IllegalArgumentException("shutdownGrace must not be negative, got " + value);
+            }
+            shutdownGrace = value;
+            return this;
+        }
+
+        /** The server, not yet listening: call {@link LlmServer#start()}. */
+        public LlmServer build() {
+            return new LlmServer(this);
+        }
+    }
+}

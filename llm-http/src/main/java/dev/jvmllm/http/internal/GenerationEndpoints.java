@@ -1,0 +1,193 @@
+package dev.jvmllm.http.internal;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.sun.net.httpserver.HttpExchange;
+import dev.jvmllm.api.ChatMessage;
+import dev.jvmllm.api.GenerationRequest;
+import dev.jvmllm.api.Model;
+import dev.jvmllm.api.Prompt;
+import dev.jvmllm.api.SamplingParams;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.util.ArrayList;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * {@code POST /generate}, {@code POST /v1/completions} and {@code POST /v1/chat/completions}:
+ * each reads its body into a {@link GenerationRequest} and a {@link ResponseFormat}, and lets
+ * {@link Generations} run it.
+ *
+ * <p>Token limits when the request names none: {@value #GENERATE_MAX_TOKENS} for
+ * {@code /generate} (the library's default), {@value #COMPLETIONS_MAX_TOKENS} for completions
+ * (OpenAI's default), and for chat the model's trained context length, i.e. "until the model ends
+ * its turn or the context is full", which is what OpenAI's chat endpoint does.
+ */
+final class GenerationEndpoints {
+    static final int GENERATE_MAX_TOKENS = 256;
+    static final int COMPLETIONS_MAX_TOKENS = 16;
+
+    private final ServerSettings settings;
+    private final Generations generations;
+    private final Model model;
+    /** Makes response ids unique across servers and restarts: random per server, then a counter. */
+    private final String idPrefix = HexFormat.of().toHexDigits(ThreadLocalRandom.current().nextInt()) + "-";
+    private final AtomicLong ids = new AtomicLong();
+
+    GenerationEndpoints(ServerSettings settings, Generations generations) {
+        this.settings = settings;
+        this.generations = generations;
+        this.model = settings.scheduler().model();
+    }
+
+    void generate(HttpExchange exchange) throws IOException {
+        JsonFields body = readBody(exchange);
+        String prompt = body.requiredString("prompt");
+        SamplingParams sampling = SamplingFields.read(body, body.integer("max_tokens").orElse(GENERATE_MAX_TOKENS));
+        boolean stream = body.bool("stream");
+        generations.respond(exchange, GenerationRequest.of(prompt, sampling),
+                new GenerateFormat(nextId("gen-"), settings.modelName()), stream);
+    }
+
+    void completions(HttpExchange exchange) throws IOException {
+        JsonFields body = readBody(exchange);
+        checkOpenAiFields(body);
+        Prompt prompt = completionPrompt(body);
+        SamplingParams sampling = SamplingFields.read(body, body.integer("max_tokens").orElse(COMPLETIONS_MAX_TOKENS));
+        boolean stream = body.bool("stream");
+        generations.respond(exchange, GenerationRequest.of(prompt, sampling),
+                new CompletionFormat(nextId("cmpl-"), epochSeconds(), settings.modelName(), streamUsage(body)), stream);
+    }
+
+    void chat(HttpExchange exchange) throws IOException {
+        JsonFields body = readBody(exchange);
+        checkOpenAiFields(body);
+        List<ChatMessage> messages = chatMessages(body);
+        // the model's own template where it has one; else the server's configured one
+        Optional<String> template = model.chatTemplate().isPresent() ? Optional.empty() : settings.chatTemplate();
+        String prompt = model.applyChatTemplate(messages, template, true);
+        int maxTokens = body.integer("max_completion_tokens")
+                .orElse(body.integer("max_tokens").orElse(model.info().trainedContextLength()));
+        SamplingParams sampling = SamplingFields.read(body, maxTokens);
+        boolean stream = body.bool("stream");
+        generations.respond(exchange, GenerationRequest.of(prompt, sampling),
+                new ChatFormat(nextId("chatcmpl-"), epochSeconds(), settings.modelName(), streamUsage(body)), stream);
+    }
+
+    /**
+     * Reads the body within the size limit: a declared {@code Content-Length} over it is refused
+     * before reading anything, and a chunked body is cut off as soon as it passes the limit.
+     */
+    private JsonFields readBody(HttpExchange exchange) throws IOException {
+        int limit = settings.maxBodyBytes();
+        String declared = exchange.getRequestHeaders().getFirst("Content-Length");
+        if (declared != null && Long.parseLong(declared.trim()) > limit) {
+            throw ApiError.bodyTooLarge(limit); // the server already checked that it is a number
+        }
+        byte[] body;
+        try (InputStream in = exchange.getRequestBody()) {
+            body = in.readNBytes(limit + 1);
+        }
+        if (body.length > limit) {
+            throw ApiError.bodyTooLarge(limit);
+        }
+        return JsonFields.of(Json.parseObject(body));
+    }
+
+    /** The fields both OpenAI endpoints check before anything else. */
+    private void checkOpenAiFields(JsonFields body) {
+        body.string("model").ifPresent(name -> {
+            if (!name.equals(settings.modelName())) {
+                throw ApiError.modelNotFound(name, settings.modelName());
+            }
+        });
+        int n = body.integer("n").orElse(1);
+        if (n != 1) {
+            throw ApiError.invalidValue("n", "'n' must be 1: this server generates one choice per request, got " + n);
+        }
+    }
+
+    /** A string, an array of one string, or an array of token ids. */
+    private static Prompt completionPrompt(JsonFields body) {
+        JsonNode prompt = body.node("prompt");
+        if (prompt == null) {
+            throw ApiError.missing("prompt");
+        }
+        if (prompt.isTextual()) {
+            return Prompt.text(prompt.textValue());
+        }
+        if (prompt.isArray() && prompt.size() == 1 && prompt.get(0).isTextual()) {
+            return Prompt.text(prompt.get(0).textValue());
+        }
+        if (prompt.isArray() && !prompt.isEmpty() && allInts(prompt)) {
+            int[] ids = new int[prompt.size()];
+            for (int i = 0; i < ids.length; i++) {
+                ids[i] = prompt.get(i).intValue();
+            }
+            return Prompt.tokens(ids);
+        }
+        throw ApiError.invalidValue("prompt", "'prompt' must be a string, an array of one string or an array of"
+                + " token ids: this server generates one completion per request");
+    }
+
+    private static boolean allInts(JsonNode array) {
+        for (JsonNode element : array) {
+            if (!element.isIntegralNumber() || !element.canConvertToInt()) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    private static List<ChatMessage> chatMessages(JsonFields body) {
+        List<JsonFields> objects = body.objects("messages");
+        if (objects.isEmpty()) {
+            throw ApiError.invalidValue("messages", "'messages' must not be empty");
+        }
+        List<ChatMessage> messages = new ArrayList<>(objects.size());
+        for (JsonFields message : objects) {
+            messages.add(new ChatMessage(message.requiredString("role"), content(message)));
+        }
+        return messages;
+    }
+
+    /** A string, null (an assistant turn that only called tools), or an array of text parts. */
+    private static String content(JsonFields message) {
+        JsonNode content = message.node("content");
+        if (content == null) {
+            return "";
+        }
+        if (content.isTextual()) {
+            return content.textValue();
+        }
+        String expected = "a string or an array of text parts";
+        if (!content.isArray()) {
+            throw ApiError.wrongType(message.pathOf("content"), expected);
+        }
+        StringBuilder text = new StringBuilder();
+        for (JsonNode part : content) {
+            JsonNode partText = part.get("text");
+            if (!"text".equals(part.path("type").asText()) || partText == null || !partText.isTextual()) {
+                throw ApiError.wrongType(message.pathOf("content"), expected);
+            }
+            text.append(partText.textValue());
+        }
+        return text.toString();
+    }
+
+    private static boolean streamUsage(JsonFields body) {
+        return body.object("stream_options").map(options -> options.bool("include_usage")).orElse(false);
+    }
+
+    private String nextId(String kind) {
+        return kind + idPrefix + ids.incrementAndGet();
+    }
+
+    private static long epochSeconds() {
+        return System.currentTimeMillis() / 1000;
+    }
+}

@@ -1,0 +1,76 @@
+package dev.jvmllm.http.internal;
+
+import dev.jvmllm.api.SchedulerMetrics;
+import dev.jvmllm.api.SchedulerMetrics.LatencyStats;
+
+/**
+ * Renders metrics in the Prometheus text exposition format 0.0.4: a {@code # HELP} and a
+ * {@code # TYPE} line per metric, every sample labelled with the served model. Counters end in
+ * {@code _total}; a latency is a summary ({@code _sum}, {@code _count}) plus a {@code _max} gauge.
+ */
+final class PrometheusText {
+    static final String CONTENT_TYPE = "text/plain; version=0.0.4; charset=utf-8";
+
+    private final StringBuilder out = new StringBuilder(2048);
+    private final String labels;
+
+    private PrometheusText(String model) {
+        labels = "{model=\"" + escape(model) + "\"}";
+    }
+
+    static String render(SchedulerMetrics metrics, String model, int httpRequestsInFlight) {
+        PrometheusText text = new PrometheusText(model);
+        text.gauge("jvmllm_queue_depth", "Requests waiting for a sequence.", metrics.queueDepth());
+        text.gauge("jvmllm_active_sequences", "Requests generating now.", metrics.activeSequences());
+        text.counter("jvmllm_requests_submitted_total", "Requests accepted by the scheduler.",
+                metrics.requestsSubmitted());
+        text.counter("jvmllm_requests_rejected_total", "Requests refused because the queue was full.",
+                metrics.requestsRejected());
+        text.counter("jvmllm_requests_finished_total", "Requests ended for any reason, failures included.",
+                metrics.requestsFinished());
+        text.counter("jvmllm_prompt_tokens_total", "Prompt tokens run through the model.", metrics.promptTokens());
+        text.counter("jvmllm_generated_tokens_total", "Tokens generated.", metrics.generatedTokens());
+        text.counter("jvmllm_steps_total", "Forward passes run.", metrics.steps());
+        text.summary("jvmllm_queue_time_seconds", "Time from submit to the request's first forward pass.",
+                metrics.queueTime());
+        text.summary("jvmllm_time_to_first_token_seconds", "Time from submit to the first generated token.",
+                metrics.timeToFirstToken());
+        text.summary("jvmllm_inter_token_latency_seconds", "Time between consecutive tokens of a request.",
+                metrics.interTokenLatency());
+        text.gauge("jvmllm_http_requests_in_flight", "HTTP requests being answered, this one included.",
+                httpRequestsInFlight);
+        return text.out.toString();
+    }
+
+    private void gauge(String name, String help, long value) {
+        header(name, help, "gauge");
+        sample(name).append(value).append('\n');
+    }
+
+    private void counter(String name, String help, long value) {
+        header(name, help, "counter");
+        sample(name).append(value).append('\n');
+    }
+
+    private void summary(String name, String help, LatencyStats stats) {
+        header(name, help, "summary");
+        sample(name + "_sum").append(stats.sumSeconds()).append('\n');
+        sample(name + "_count").append(stats.count()).append('\n');
+        header(name + "_max", "The largest observation of " + name + ".", "gauge");
+        sample(name + "_max").append(stats.maxSeconds()).append('\n');
+    }
+
+    private void header(String name, String help, String type) {
+        out.append("# HELP ").append(name).append(' ').append(help).append('\n');
+        out.append("# TYPE ").append(name).append(' ').append(type).append('\n');
+    }
+
+    private StringBuilder sample(String name) {
+        return out.append(name).append(labels).append(' ');
+    }
+
+    /** A label value escapes backslash, double quote and line feed. */
+    private static String escape(String value) {
+        return value.replace("\\", "\\\\").replace("\"", "\\\"").replace("\n", "\\n");
+    }
+}

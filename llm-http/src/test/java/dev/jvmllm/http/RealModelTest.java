@@ -1,0 +1,190 @@
+package dev.jvmllm.http;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.openai.client.OpenAIClient;
+import com.openai.client.okhttp.OpenAIOkHttpClient;
+import com.openai.core.http.StreamResponse;
+import com.openai.models.chat.completions.ChatCompletion;
+import com.openai.models.chat.completions.ChatCompletionChunk;
+import com.openai.models.chat.completions.ChatCompletionCreateParams;
+import com.openai.models.completions.Completion;
+import com.openai.models.completions.CompletionChoice;
+import com.openai.models.completions.CompletionCreateParams;
+import dev.jvmllm.api.BatchProcessor;
+import dev.jvmllm.api.Backends;
+import dev.jvmllm.api.ChatMessage;
+import dev.jvmllm.api.GenerationRequest;
+import dev.jvmllm.api.GenerationResult;
+import dev.jvmllm.api.Model;
+import dev.jvmllm.api.ProcessorOptions;
+import dev.jvmllm.api.SamplingParams;
+import dev.jvmllm.api.Scheduler;
+import dev.jvmllm.api.SchedulerOptions;
+import dev.jvmllm.api.Schedulers;
+import dev.jvmllm.scheduler.DirectGenerator;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
+
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.stream.Collectors;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+/**
+ * End to end on the real stories260K model: the server over the continuous-batching scheduler,
+ * called by the official OpenAI client and by plain HTTP, gives exactly what the direct path gives
+ * for the same greedy (or seeded) request. Skipped when {@code llm.test.model} names no file.
+ */
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+class RealModelTest {
+    private static final String KEY = "sk-real";
+    private static final int CONTEXT = 512;
+    private static final String STORY = "Once upon a time";
+
+    private Model model;
+    private Scheduler scheduler;
+    private LlmServer server;
+    private BatchProcessor processor;
+    private DirectGenerator direct;
+    private OpenAIClient client;
+
+    @BeforeAll
+    void start() {
+        String path = System.getProperty("llm.test.model", "");
+        assumeTrue(!path.isBlank() && Files.isRegularFile(Path.of(path)), "llm.test.model names no model file");
+        model = Backends.open(Path.of(path));
+        scheduler = Schedulers.create(model, SchedulerOptions.defaults().withMaxSequences(4).withContextSize(CONTEXT));
+        server = LlmServer.builder(scheduler).port(0).apiKey(KEY).chatTemplate("chatml").build().start();
+        processor = model.newBatchProcessor(ProcessorOptions.defaults().withContextSize(CONTEXT));
+        direct = new DirectGenerator(processor);
+        client = OpenAIOkHttpClient.builder().baseUrl(server.uri() + "/v1").apiKey(KEY).maxRetries(0).build();
+    }
+
+    @AfterAll
+    void stop() {
+        if (model == null) {
+            return;
+        }
+        client.close();
+        server.close();
+        scheduler.close();
+        processor.close();
+        model.close();
+    }
+
+    @Test
+    void servesTheModelUnderItsFileName() {
+        assertThat(client.models().list().data()).extracting(com.openai.models.models.Model::id).containsExactly("stories260K");
+    }
+
+    @Test
+    void greedyCompletionEqualsTheDirectPath() {
+        GenerationResult expected = direct.generate(GenerationRequest.of(STORY, SamplingParams.greedy(40)));
+
+        Completion completion = client.completions().create(CompletionCreateParams.builder()
+                .model("stories260K").prompt(STORY).maxTokens(40).temperature(0).build());
+
+        assertThat(completion.choices().getFirst().text()).isEqualTo(expected.text());
+        assertThat(completion.choices().getFirst().text()).startsWith(", there was a little girl named Lily.");
+        assertThat(completion.choices().getFirst().finishReason()).isEqualTo(CompletionChoice.FinishReason.LENGTH);
+        assertThat(completion.usage().orElseThrow().completionTokens()).isEqualTo(expected.completionTokens());
+        assertThat(completion.usage().orElseThrow().promptTokens()).isEqualTo(expected.promptTokens());
+    }
+
+    @Test
+    void streamedGreedyCompletionEqualsTheDirectPath() {
+        GenerationResult expected = direct.generate(GenerationRequest.of(STORY, SamplingParams.greedy(40)));
+
+        String streamed;
+        try (StreamResponse<Completion> stream = client.completions().createStreaming(CompletionCreateParams.builder()
+                .model("stories260K").prompt(STORY).maxTokens(40).temperature(0).build())) {
+            streamed = stream.stream().map(chunk -> chunk.choices().getFirst().text()).collect(Collectors.joining());
+        }
+
+        assertThat(streamed).isEqualTo(expected.text());
+    }
+
+    @Test
+    void greedyChatEqualsTheDirectPathOnTheChatmlPrompt() {
+        String prompt = model.applyChatTemplate(List.of(new ChatMessage("user", "Tell me a story about a cat.")),
+                Optional.of("chatml"), true);
+        GenerationResult expected = direct.generate(GenerationRequest.of(prompt, SamplingParams.greedy(30)));
+        ChatCompletionCreateParams params = ChatCompletionCreateParams.builder().model("stories260K")
+                .addUserMessage("Tell me a story about a cat.").maxCompletionTokens(30).temperature(0).build();
+
+        ChatCompletion chat = client.chat().completions().create(params);
+        String streamed;
+        try (StreamResponse<ChatCompletionChunk> stream = client.chat().completions().createStreaming(params)) {
+            streamed = stream.stream().flatMap(chunk -> chunk.choices().stream())
+                    .map(choice -> choice.delta().content().orElse("")).collect(Collectors.joining());
+        }
+
+        assertThat(chat.choices().getFirst().message().content()).hasValue(expected.text());
+        assertThat(chat.usage().orElseThrow().promptTokens()).isEqualTo(expected.promptTokens());
+        assertThat(streamed).isEqualTo(expected.text());
+    }
+
+    @Test
+    void generateReturnsTheDirectPathsTokensWholeAndStreamed() {
+        GenerationResult expected = direct.generate(GenerationRequest.of(STORY, SamplingParams.greedy(24)));
+        List<Integer> expectedTokens = java.util.Arrays.stream(expected.tokens()).boxed().toList();
+        try (TestClient http = new TestClient(server, KEY)) {
+            JsonNode whole = TestClient.json(http.post("/generate", "{\"prompt\":\"" + STORY + "\",\"max_tokens\":24,\"temperature\":0}"));
+            HttpResponse<String> stream = http.post("/generate",
+                    "{\"prompt\":\"" + STORY + "\",\"max_tokens\":24,\"temperature\":0,\"stream\":true}");
+
+            assertThat(whole.get("text").asText()).isEqualTo(expected.text());
+            List<Integer> tokens = new ArrayList<>();
+            whole.get("tokens").forEach(token -> tokens.add(token.asInt()));
+            assertThat(tokens).isEqualTo(expectedTokens);
+            assertThat(whole.get("finish_reason").asText()).isEqualTo("length");
+            List<JsonNode> events = Sse.events(stream.body());
+            assertThat(events.subList(0, 24)).extracting(event -> event.get("token").asInt()).isEqualTo(expectedTokens);
+            assertThat(events.getLast().get("usage").get("completion_tokens").asInt()).isEqualTo(24);
+        }
+    }
+
+    @Test
+    void seededSamplingEqualsTheDirectPath() {
+        SamplingParams sampling = SamplingParams.builder().maxTokens(30).temperature(0.9).topP(0.95).seed(7).build();
+        GenerationResult expected = direct.generate(GenerationRequest.of(STORY, sampling));
+
+        Completion completion = client.completions().create(CompletionCreateParams.builder().model("stories260K")
+                .prompt(STORY).maxTokens(30).temperature(0.9).topP(0.95).seed(7).build());
+
+        assertThat(completion.choices().getFirst().text()).isEqualTo(expected.text());
+    }
+
+    @Test
+    void concurrentClientsEachGetTheirDirectPathText() throws Exception {
+        List<String> prompts = List.of("Once upon a time", "The cat", "Tom and Sue went", "One day, a little bird",
+                "Lily had a red ball", "The sun was");
+        List<String> expected = prompts.stream()
+                .map(prompt -> direct.generate(GenerationRequest.of(prompt, SamplingParams.greedy(32))).text()).toList();
+
+        List<Future<String>> answers = new ArrayList<>();
+        try (ExecutorService clients = Executors.newFixedThreadPool(prompts.size())) {
+            for (String prompt : prompts) {
+                answers.add(clients.submit(() -> client.completions().create(CompletionCreateParams.builder()
+                        .model("stories260K").prompt(prompt).maxTokens(32).temperature(0).build())
+                        .choices().getFirst().text()));
+            }
+            List<String> texts = new ArrayList<>();
+            for (Future<String> answer : answers) {
+                texts.add(answer.get());
+            }
+            assertThat(texts).isEqualTo(expected);
+        }
+    }
+}
