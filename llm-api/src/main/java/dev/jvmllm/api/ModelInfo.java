@@ -12,9 +12,11 @@ import java.util.Objects;
  * @param architecture the architecture as the model file names it, such as {@code llama}
  * @param vocabularySize number of token ids; valid ids are {@code 0 .. vocabularySize - 1}
  * @param trainedContextLength the context length the model was trained with
+ * @param weightBytes the size of the model's weight files, which decides the default thread count
+ *                    ({@link ProcessorOptions#effectiveThreads(ModelInfo)})
  */
 public record ModelInfo(String name, Path source, String backend, String architecture,
-                        int vocabularySize, int trainedContextLength) {
+                        int vocabularySize, int trainedContextLength, long weightBytes) {
     public ModelInfo {
         Objects.requireNonNull(name, "name");
         Objects.requireNonNull(source, "source");

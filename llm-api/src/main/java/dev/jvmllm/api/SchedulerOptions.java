@@ -10,7 +10,7 @@ import java.time.Duration;
  * @param contextSize tokens per sequence (prompt and generated); 0 means the model's context length
  * @param maxBatchTokens the token budget of one forward pass; long prompts are split into chunks
  *                       so that other sequences keep getting a token every step
- * @param threads CPU threads of the forward pass; 0 means the machine's cores
+ * @param threads CPU threads of the forward pass; 0 chooses by the model's size
  * @param timeoutPerToken a request without its own timeout gets this per requested token ...
  * @param timeoutFloor ... but at least this ...
  * @param timeoutCeiling ... and at most this
@@ -37,7 +37,7 @@ public record SchedulerOptions(int maxSequences, int maxQueued, int contextSize,
         }
     }
 
-    /** 8 sequences, 64 waiting, the model's context, 512 tokens a step, all cores, 1 s a token within 30 s .. 10 min. */
+    /** 8 sequences, 64 waiting, the model's context, 512 tokens a step, threads by model size, 1 s a token within 30 s .. 10 min. */
     public static SchedulerOptions defaults() {
         return new SchedulerOptions(8, 64, 0, 512, 0, Duration.ofSeconds(1), Duration.ofSeconds(30), Duration.ofMinutes(10));
     }

@@ -100,7 +100,7 @@ public final class LlamaCppBackend implements Backend {
             NativeLog.clearFirstError();
         }
         try {
-            return new LlamaCppModel(absolute, architecture, model);
+            return new LlamaCppModel(absolute, architecture, header.fileSize(), model);
         } catch (RuntimeException e) {
             LlamaNative.modelFree(model);
             throw e;

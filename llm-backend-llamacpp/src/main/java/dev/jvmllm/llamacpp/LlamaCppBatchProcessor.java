@@ -108,8 +108,8 @@ public final class LlamaCppBatchProcessor implements BatchProcessor {
             throw new InvalidRequestException("maxSequences " + requested.maxSequences() + " is more than the "
                     + MAX_SEQUENCES + " one llama.cpp processor holds");
         }
-        if (requested.effectiveThreads() > MAX_THREADS) {
-            throw new InvalidRequestException("threads " + requested.effectiveThreads() + " is more than the "
+        if (requested.effectiveThreads(model.info()) > MAX_THREADS) {
+            throw new InvalidRequestException("threads " + requested.effectiveThreads(model.info()) + " is more than the "
                     + MAX_THREADS + " ggml supports");
         }
         long totalContext = (long) contextSize * requested.maxSequences();
@@ -131,7 +131,7 @@ public final class LlamaCppBatchProcessor implements BatchProcessor {
         MemorySegment createdBatch = null;
         try {
             MemorySegment params = LlamaNative.contextDefaultParams(arena);
-            int threads = options.effectiveThreads();
+            int threads = options.effectiveThreads(model.info());
             params.set(JAVA_INT, LlamaNative.offset(LlamaNative.CONTEXT_PARAMS, "n_ctx"), (int) totalContext);
             params.set(JAVA_INT, LlamaNative.offset(LlamaNative.CONTEXT_PARAMS, "n_batch"), options.maxBatchTokens());
             params.set(JAVA_INT, LlamaNative.offset(LlamaNative.CONTEXT_PARAMS, "n_ubatch"),
@@ -181,7 +181,7 @@ public final class LlamaCppBatchProcessor implements BatchProcessor {
             NativeLog.clearFirstError();
         }
         log.debug("context for {}: {} sequences x {} tokens, batch {}, {} threads", model.info().name(),
-                options.maxSequences(), contextSize, options.maxBatchTokens(), options.effectiveThreads());
+                options.maxSequences(), contextSize, options.maxBatchTokens(), options.effectiveThreads(model.info()));
     }
 
     private MemorySegment pointer(String field, long bytes) {

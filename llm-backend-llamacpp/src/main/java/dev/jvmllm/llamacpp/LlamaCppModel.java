@@ -50,7 +50,7 @@ public final class LlamaCppModel implements Model {
     private final Set<LlamaCppBatchProcessor> processors = ConcurrentHashMap.newKeySet();
     private volatile boolean closed;
 
-    LlamaCppModel(Path source, String architecture, MemorySegment model) {
+    LlamaCppModel(Path source, String architecture, long weightBytes, MemorySegment model) {
         this.model = model;
         this.vocab = LlamaNative.modelGetVocab(model);
         int vocabularySize = LlamaNative.vocabNTokens(vocab);
@@ -62,7 +62,7 @@ public final class LlamaCppModel implements Model {
                 ? fileName.substring(0, fileName.length() - ".gguf".length())
                 : fileName;
         this.info = new ModelInfo(name, source, LlamaCppBackend.NAME, architecture, vocabularySize,
-                LlamaNative.modelNCtxTrain(model));
+                LlamaNative.modelNCtxTrain(model), weightBytes);
         this.specialTokens = new SpecialTokens(orNone(LlamaNative.vocabBos(vocab), vocabularySize),
                 orNone(LlamaNative.vocabEos(vocab), vocabularySize));
         this.pieces = new byte[vocabularySize][];

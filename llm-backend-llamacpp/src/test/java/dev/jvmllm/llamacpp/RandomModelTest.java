@@ -10,6 +10,7 @@ import dev.jvmllm.gguf.RandomLlamaModel;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 
@@ -21,11 +22,11 @@ class RandomModelTest {
     Path dir;
 
     @Test
-    void loadsWithTheMetadataItWasWrittenWith() {
+    void loadsWithTheMetadataItWasWrittenWith() throws Exception {
         Path path = TestModels.random(dir);
         try (Model model = new LlamaCppBackend().open(path, ModelOptions.defaults())) {
             assertThat(model.info()).isEqualTo(new ModelInfo("random-llama", path.toAbsolutePath(), "llamacpp", "llama",
-                    RandomLlamaModel.vocabularySize(), 256));
+                    RandomLlamaModel.vocabularySize(), 256, Files.size(path)));
             assertThat(model.specialTokens()).isEqualTo(new SpecialTokens(RandomLlamaModel.BOS, RandomLlamaModel.EOS));
             assertThat(model.chatTemplate()).isEmpty();
             List<String> tokens = RandomLlamaModel.tokens();

@@ -14,6 +14,7 @@ import dev.jvmllm.api.ModelLoadException;
 import dev.jvmllm.api.ProcessorOptions;
 import dev.jvmllm.api.SpecialTokens;
 
+import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.HashMap;
@@ -69,7 +70,8 @@ public final class OnnxModel implements Model {
                     + " config.json and tokenizer.json (convert a GGUF with ./llm convert --to onnx)");
         }
         ModelConfig config = ModelConfig.read(directory);
-        int threads = Runtime.getRuntime().availableProcessors();
+        long weightBytes = weightBytes(modelFile);
+        int threads = ProcessorOptions.defaultThreads(weightBytes);
         OrtSession session = createSession(modelFile, threads);
         HfTokenizer tokenizer = null;
         try {
@@ -88,7 +90,7 @@ public final class OnnxModel implements Model {
             }
             String name = directory.getFileName() == null ? directory.toString() : directory.getFileName().toString();
             ModelInfo info = new ModelInfo(name, directory, BACKEND, config.modelType(), signature.vocabularySize(),
-                    config.contextLength());
+                    config.contextLength(), weightBytes);
             return new OnnxModel(modelFile, info, signature, tokenizer, special, end,
                     new ChatTemplates(tokenizerConfig, special, tokenizer), threads, session);
         } catch (RuntimeException e) {
@@ -101,6 +103,16 @@ public final class OnnxModel implements Model {
                 e.addSuppressed(suppressed);
             }
             throw e;
+        }
+    }
+
+    /** model.onnx and, when the weights are stored beside it, model.onnx.data. */
+    private static long weightBytes(Path modelFile) {
+        try {
+            Path external = modelFile.resolveSibling(modelFile.getFileName() + ".data");
+            return Files.size(modelFile) + (Files.isRegularFile(external) ? Files.size(external) : 0);
+        } catch (IOException e) {
+            throw new ModelLoadException("cannot read " + modelFile + ": " + e.getMessage(), e);
         }
     }
 
@@ -147,7 +159,7 @@ public final class OnnxModel implements Model {
             throw new InvalidRequestException("contextSize " + context + " exceeds the model's trained context of "
                     + info.trainedContextLength() + " tokens");
         }
-        return new OnnxBatchProcessor(this, session(options.effectiveThreads()), signature,
+        return new OnnxBatchProcessor(this, session(options.effectiveThreads(info)), signature,
                 options.withContextSize(context));
     }
 

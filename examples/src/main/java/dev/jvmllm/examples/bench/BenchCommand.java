@@ -1,0 +1,220 @@
+package dev.jvmllm.examples.bench;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.PropertyNamingStrategies;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import dev.jvmllm.api.Backends;
+import dev.jvmllm.api.GenerationRequest;
+import dev.jvmllm.api.Model;
+import dev.jvmllm.api.ModelOptions;
+import dev.jvmllm.api.ProcessorOptions;
+import dev.jvmllm.api.SamplingParams;
+import dev.jvmllm.api.Scheduler;
+import dev.jvmllm.api.SchedulerOptions;
+import dev.jvmllm.api.Schedulers;
+import dev.jvmllm.http.LlmServer;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+import java.io.PrintStream;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.Callable;
+
+/**
+ * {@code llm bench}: tokens per second of every path (direct, scheduled, HTTP, and java-llama.cpp's
+ * own generate as the peer) in one run, on the same prompt and token count, as ratios against the
+ * direct path measured in the same run. Runs are interleaved across paths so that a noisy moment
+ * of the machine hits them all alike; each row is the median of its runs.
+ */
+@Command(name = "bench", mixinStandardHelpOptions = true,
+        description = "Benchmark the direct, scheduled and HTTP paths (and the java-llama.cpp peer) in one run.")
+public final class BenchCommand implements Callable<Integer> {
+    private static final int BATCHED = 8;
+
+    @Option(names = "--model", paramLabel = "PATH", description = "default: $LLM_MODEL")
+    Path model;
+
+    @Option(names = "--backend", paramLabel = "NAME", description = "llamacpp or onnx; default: chosen from the model path")
+    String backend;
+
+    @Option(names = "--json", paramLabel = "FILE", description = "also write the rows as JSON")
+    Path json;
+
+    @Option(names = "--prompt", defaultValue = "Once upon a time", description = "default: ${DEFAULT-VALUE}")
+    String prompt;
+
+    @Option(names = "--tokens", defaultValue = "128", description = "tokens generated per sequence; default: ${DEFAULT-VALUE}")
+    int tokens;
+
+    @Option(names = "--runs", defaultValue = "11", description = "timed runs per row (median); default: ${DEFAULT-VALUE}")
+    int runs;
+
+    @Option(names = "--threads", description = "CPU threads for every path; default: the library's choice for the model")
+    int threads;
+
+    @Option(names = "--context", defaultValue = "512", description = "tokens per sequence; default: ${DEFAULT-VALUE}")
+    int context;
+
+    @Option(names = "--peer-threads", defaultValue = "-1",
+            description = "threads of the java-llama.cpp peer: -1 the same as ours (default), 0 its own default")
+    int peerThreads;
+
+    @Option(names = "--no-peer", description = "skip the java-llama.cpp rows")
+    boolean noPeer;
+
+    @Option(names = "--no-http", description = "skip the HTTP rows")
+    boolean noHttp;
+
+    @Override
+    public Integer call() throws Exception {
+        Path modelPath = model != null ? model : Path.of(requireEnv("LLM_MODEL"));
+        GenerationRequest request = GenerationRequest.of(prompt, SamplingParams.greedy(tokens));
+        ModelOptions modelOptions = backend == null ? ModelOptions.defaults() : ModelOptions.defaults().withBackend(backend);
+
+        List<BenchPath> paths = new ArrayList<>();
+        try (Model opened = Backends.open(modelPath, modelOptions)) {
+            // every path, the peer's included, runs on the thread count the library chooses for this model
+            int threadCount = ProcessorOptions.defaults().withThreads(threads).effectiveThreads(opened.info());
+            ProcessorOptions processorOptions = ProcessorOptions.defaults().withContextSize(context).withThreads(threadCount);
+            try (Scheduler scheduler = Schedulers.create(opened, SchedulerOptions.defaults().withMaxSequences(BATCHED)
+                         .withContextSize(context).withThreads(threadCount));
+                 LlmServer server = noHttp ? null : LlmServer.builder(scheduler).port(0).build().start()) {
+                String backendName = opened.info().backend();
+                DirectPath direct1 = new DirectPath(opened, processorOptions, 1, request);
+                paths.add(direct1);
+                paths.add(new DirectPath(opened, processorOptions, BATCHED, request));
+                paths.add(new ScheduledPath(scheduler, 1, request));
+                paths.add(new ScheduledPath(scheduler, BATCHED, request));
+                if (server != null) {
+                    for (boolean streaming : new boolean[] {false, true}) {
+                        paths.add(new HttpPath(backendName, server.port(), 1, streaming, prompt, tokens));
+                        paths.add(new HttpPath(backendName, server.port(), BATCHED, streaming, prompt, tokens));
+                    }
+                }
+                if (!noPeer && backendName.equals("llamacpp")) {
+                    int peer = peerThreads < 0 ? threadCount : peerThreads;
+                    paths.add(new PeerPath(modelPath, 1, context, peer, prompt, tokens));
+                    paths.add(new PeerPath(modelPath, BATCHED, context, peer, prompt, tokens));
+                }
+                int expectedPerSequence = direct1.referenceTokens().size();
+                List<BenchRow> rows = measure(paths, expectedPerSequence);
+                print(System.out, opened, rows, expectedPerSequence, threadCount);
+                if (json != null) {
+                    new ObjectMapper().setPropertyNamingStrategy(PropertyNamingStrategies.SNAKE_CASE)
+                            .enable(SerializationFeature.INDENT_OUTPUT).writeValue(json.toFile(), rows);
+                    System.err.println("wrote " + json.toAbsolutePath());
+                }
+            } finally {
+                for (BenchPath path : paths) {
+                    path.close();
+                }
+            }
+        }
+        return 0;
+    }
+
+    private List<BenchRow> measure(List<BenchPath> paths, int expectedPerSequence) throws Exception {
+        for (BenchPath path : paths) { // warm-up: JIT, caches, connections
+            long produced = path.runOnce();
+            if (produced != (long) expectedPerSequence * path.concurrency()) {
+                System.err.printf("note: %s x%d generated %d tokens, the direct path %d per sequence%n",
+                        path.path(), path.concurrency(), produced, expectedPerSequence);
+            }
+        }
+        Map<BenchPath, List<Measurement>> results = new LinkedHashMap<>();
+        for (int run = 0; run < runs; run++) {
+            for (BenchPath path : paths) {
+                long start = System.nanoTime();
+                long produced = path.runOnce();
+                results.computeIfAbsent(path, p -> new ArrayList<>()).add(new Measurement(produced, System.nanoTime() - start));
+            }
+        }
+        Map<String, Double> directByConcurrency = new LinkedHashMap<>();
+        List<BenchRow> rows = new ArrayList<>();
+        for (var entry : results.entrySet()) {
+            BenchPath path = entry.getKey();
+            Measurement median = median(entry.getValue());
+            if (path.path().equals("direct")) {
+                directByConcurrency.put(path.backend() + path.concurrency(), median.tokensPerSecond());
+            }
+            rows.add(new BenchRow(path.path(), path.backend(), path.concurrency(), median.tokens(), median.nanos() / 1e9,
+                    median.tokensPerSecond(), 0, runs));
+        }
+        String backendName = paths.getFirst().backend();
+        return rows.stream().map(r -> new BenchRow(r.path(), r.backend(), r.concurrency(), r.tokens(), r.seconds(),
+                r.tokensPerSecond(), r.tokensPerSecond() / directByConcurrency.get(backendName + r.concurrency()), r.runs()))
+                .toList();
+    }
+
+    private static Measurement median(List<Measurement> runs) {
+        Measurement[] sorted = runs.stream().sorted((a, b) -> Double.compare(a.tokensPerSecond(), b.tokensPerSecond()))
+                .toArray(Measurement[]::new);
+        return sorted[sorted.length / 2];
+    }
+
+    private void print(PrintStream out, Model opened, List<BenchRow> rows, int perSequence, int threadCount) {
+        out.printf("model %s (%s), prompt \"%s\", %d tokens per sequence (greedy), %d threads, peer %s, median of %d runs%n%n",
+                opened.info().name(), opened.info().backend(), prompt, perSequence, threadCount,
+                peerThreads == 0 ? "on its default threads" : "on the same threads", runs);
+        out.printf("| %-11s | %-14s | %11s | %6s | %8s | %12s | %9s |%n", "path", "backend", "concurrency", "tokens",
+                "seconds", "tokens/s", "vs direct");
+        out.printf("|%s|%s|%s|%s|%s|%s|%s|%n", "-".repeat(13), "-".repeat(16), "-".repeat(13), "-".repeat(8),
+                "-".repeat(10), "-".repeat(14), "-".repeat(11));
+        for (BenchRow row : rows) {
+            out.printf("| %-11s | %-14s | %11d | %6d | %8.3f | %12.1f | %8.2fx |%n", row.path(), row.backend(),
+                    row.concurrency(), row.tokens(), row.seconds(), row.tokensPerSecond(), row.vsDirect());
+        }
+        out.println();
+        for (Check check : checks(rows, opened.info().backend())) {
+            out.printf("%-48s %6.2fx  (floor %.2fx) %s%n", check.name(), check.value(), check.floor(),
+                    check.value() >= check.floor() ? "ok" : "BELOW");
+        }
+    }
+
+    /** The ratios the project promises, each against its floor. */
+    private static List<Check> checks(List<BenchRow> rows, String backend) {
+        List<Check> checks = new ArrayList<>();
+        ratio(rows, "direct", 1, "peer", 1, 1.3, checks);
+        ratio(rows, "direct", BATCHED, "peer", BATCHED, 2.0, checks);
+        ratio(rows, "scheduled", 1, "direct", 1, backend.equals("onnx") ? 0.95 : 0.97, checks);
+        ratio(rows, "scheduled", BATCHED, "direct", BATCHED, 0.90, checks);
+        ratio(rows, "scheduled", BATCHED, "scheduled", 1, 2.0, checks);
+        ratio(rows, "http", 1, "direct", 1, 0.95, checks);
+        ratio(rows, "http-stream", 1, "direct", 1, 0.95, checks);
+        ratio(rows, "http", BATCHED, "scheduled", BATCHED, 0.90, checks);
+        ratio(rows, "http-stream", BATCHED, "scheduled", BATCHED, 0.90, checks);
+        if (backend.equals("onnx")) {
+            ratio(rows, "direct", BATCHED, "direct", 1, 1.3, checks);
+        }
+        return checks;
+    }
+
+    private static void ratio(List<BenchRow> rows, String path, int concurrency, String basePath, int baseConcurrency,
+                              double floor, List<Check> checks) {
+        var row = find(rows, path, concurrency);
+        var base = find(rows, basePath, baseConcurrency);
+        if (row != null && base != null) {
+            checks.add(new Check(path + " x" + concurrency + " / " + basePath + " x" + baseConcurrency,
+                    row.tokensPerSecond() / base.tokensPerSecond(), floor));
+        }
+    }
+
+    private static BenchRow find(List<BenchRow> rows, String path, int concurrency) {
+        return rows.stream().filter(r -> r.path().equals(path) && r.concurrency() == concurrency).findFirst().orElse(null);
+    }
+
+    private record Check(String name, double value, double floor) {
+    }
+
+    private static String requireEnv(String name) {
+        String value = System.getenv(name);
+        if (value == null || value.isBlank()) {
+            throw new IllegalArgumentException("no model: pass --model PATH or set " + name);
+        }
+        return value;
+    }
+}

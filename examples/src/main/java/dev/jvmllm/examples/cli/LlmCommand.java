@@ -1,0 +1,36 @@
+package dev.jvmllm.examples.cli;
+
+import dev.jvmllm.api.LlmException;
+import dev.jvmllm.examples.bench.BenchCommand;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+
+/** The {@code llm} command line: generate, serve, bench, convert. */
+@Command(name = "llm", mixinStandardHelpOptions = true, version = "jvmllm 0.1.0",
+        description = "Run large language models from the JVM.",
+        subcommands = {GenerateCommand.class, ServeCommand.class, BenchCommand.class, ConvertCommand.class})
+public final class LlmCommand implements Runnable {
+
+    public static void main(String[] args) {
+        // quiet by default: stdout carries only generated text, logs go to stderr
+        if (System.getProperty("org.slf4j.simpleLogger.defaultLogLevel") == null) {
+            System.setProperty("org.slf4j.simpleLogger.defaultLogLevel", "warn");
+        }
+        System.setProperty("org.slf4j.simpleLogger.logFile", "System.err");
+        CommandLine commandLine = new CommandLine(new LlmCommand())
+                .setExecutionExceptionHandler((e, cmd, parsed) -> {
+                    if (e instanceof LlmException || e instanceof IllegalArgumentException) {
+                        cmd.getErr().println("llm: " + e.getMessage());
+                        return 1;
+                    }
+                    throw e;
+                });
+        int exit = commandLine.execute(args);
+        System.exit(exit);
+    }
+
+    @Override
+    public void run() {
+        new CommandLine(this).usage(System.err);
+    }
+}

@@ -1,0 +1,48 @@
+package dev.jvmllm.examples.cli;
+
+import dev.jvmllm.api.Backends;
+import dev.jvmllm.api.Model;
+import dev.jvmllm.api.ModelOptions;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.ParameterException;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Spec;
+
+import java.nio.file.Path;
+
+/** The options every command that runs a model shares. */
+final class ModelOptionsMixin {
+    @Spec(Spec.Target.MIXEE)
+    CommandSpec spec;
+
+    @Option(names = "--model", paramLabel = "PATH",
+            description = "model file (.gguf) or ONNX model directory; default: $LLM_MODEL")
+    Path model;
+
+    @Option(names = "--backend", paramLabel = "NAME",
+            description = "llamacpp or onnx; default: chosen from the model path")
+    String backend;
+
+    @Option(names = "--threads", paramLabel = "N", description = "CPU threads; default: chosen by the model's size (1 below 64 MiB of weights, else all cores)")
+    int threads;
+
+    @Option(names = "--context", paramLabel = "N",
+            description = "tokens per sequence (prompt + generated); default: the model's context length")
+    int contextSize;
+
+    Path modelPath() {
+        if (model != null) {
+            return model;
+        }
+        String fromEnv = System.getenv("LLM_MODEL");
+        if (fromEnv == null || fromEnv.isBlank()) {
+            throw new ParameterException(spec.commandLine(), "no model: pass --model PATH or set LLM_MODEL");
+        }
+        return Path.of(fromEnv);
+    }
+
+    Model open() {
+        ModelOptions options = backend == null ? ModelOptions.defaults() : ModelOptions.defaults().withBackend(backend);
+        return Backends.open(modelPath(), options);
+    }
+}
