@@ -50,8 +50,12 @@ public final class BenchCommand implements Callable<Integer> {
     @Option(names = "--tokens", defaultValue = "128", description = "tokens generated per sequence; default: ${DEFAULT-VALUE}")
     int tokens;
 
-    @Option(names = "--runs", defaultValue = "11", description = "timed runs per row (median); default: ${DEFAULT-VALUE}")
+    @Option(names = "--runs", defaultValue = "7", description = "timed runs per row (median); default: ${DEFAULT-VALUE}")
     int runs;
+
+    @Option(names = "--rounds", defaultValue = "5",
+            description = "rounds of requests in one timed run (each round: every stream generates once); default: ${DEFAULT-VALUE}")
+    int rounds;
 
     @Option(names = "--threads", description = "CPU threads for every path; default: the library's choice for the model")
     int threads;
@@ -102,7 +106,7 @@ public final class BenchCommand implements Callable<Integer> {
                 }
                 int expectedPerSequence = direct1.referenceTokens().size();
                 List<BenchRow> rows = measure(paths, expectedPerSequence);
-                print(System.out, opened, rows, expectedPerSequence, threadCount);
+                print(System.out, opened, rows, expectedPerSequence, threadCount, find(rows, "peer", 1) != null);
                 if (json != null) {
                     new ObjectMapper().setPropertyNamingStrategy(PropertyNamingStrategies.SNAKE_CASE)
                             .enable(SerializationFeature.INDENT_OUTPUT).writeValue(json.toFile(), rows);
@@ -129,7 +133,10 @@ public final class BenchCommand implements Callable<Integer> {
         for (int run = 0; run < runs; run++) {
             for (BenchPath path : paths) {
                 long start = System.nanoTime();
-                long produced = path.runOnce();
+                long produced = 0;
+                for (int round = 0; round < rounds; round++) {
+                    produced += path.runOnce();
+                }
                 results.computeIfAbsent(path, p -> new ArrayList<>()).add(new Measurement(produced, System.nanoTime() - start));
             }
         }
@@ -156,10 +163,13 @@ public final class BenchCommand implements Callable<Integer> {
         return sorted[sorted.length / 2];
     }
 
-    private void print(PrintStream out, Model opened, List<BenchRow> rows, int perSequence, int threadCount) {
-        out.printf("model %s (%s), prompt \"%s\", %d tokens per sequence (greedy), %d threads, peer %s, median of %d runs%n%n",
+    private void print(PrintStream out, Model opened, List<BenchRow> rows, int perSequence, int threadCount,
+                       boolean withPeer) {
+        out.printf("model %s (%s), prompt \"%s\", %d tokens per sequence (greedy), %d threads%s,%n"
+                        + "median of %d runs of %d rounds (a round: every stream generates once)%n%n",
                 opened.info().name(), opened.info().backend(), prompt, perSequence, threadCount,
-                peerThreads == 0 ? "on its default threads" : "on the same threads", runs);
+                !withPeer ? "" : peerThreads == 0 ? ", peer on its default threads" : ", peer on the same threads",
+                runs, rounds);
         out.printf("| %-11s | %-14s | %11s | %6s | %8s | %12s | %9s |%n", "path", "backend", "concurrency", "tokens",
                 "seconds", "tokens/s", "vs direct");
         out.printf("|%s|%s|%s|%s|%s|%s|%s|%n", "-".repeat(13), "-".repeat(16), "-".repeat(13), "-".repeat(8),

@@ -6,7 +6,7 @@ package dev.jvmllm.examples.bench;
  * @param path direct, scheduled, http, http-stream or peer (java-llama.cpp's own LlamaModel)
  * @param backend the backend that ran the model
  * @param concurrency sequences (direct), streams (scheduled, peer) or clients (http) at once
- * @param tokens tokens generated in one run of this row, all sequences together
+ * @param tokens tokens generated in one timed run of this row, all sequences and rounds together
  * @param seconds median wall time of one run
  * @param tokensPerSecond tokens / seconds: the aggregate over all sequences
  * @param vsDirect tokensPerSecond divided by the direct row of the same backend and concurrency

@@ -17,6 +17,8 @@ public final class LlmCommand implements Runnable {
             System.setProperty("org.slf4j.simpleLogger.defaultLogLevel", "warn");
         }
         System.setProperty("org.slf4j.simpleLogger.logFile", "System.err");
+        // DJL's tokenizer looks for CUDA on every start and warns when there is none: not news on a CPU machine
+        System.setProperty("org.slf4j.simpleLogger.log.ai.djl.util.cuda.CudaUtils", "error");
         CommandLine commandLine = new CommandLine(new LlmCommand())
                 .setExecutionExceptionHandler((e, cmd, parsed) -> {
                     if (e instanceof LlmException || e instanceof IllegalArgumentException) {
