@@ -19,7 +19,13 @@ public final class LlmCommand implements Runnable {
         System.setProperty("org.slf4j.simpleLogger.logFile", "System.err");
         // DJL's tokenizer looks for CUDA on every start and warns when there is none: not news on a CPU machine
         System.setProperty("org.slf4j.simpleLogger.log.ai.djl.util.cuda.CudaUtils", "error");
-        CommandLine commandLine = new CommandLine(new LlmCommand())
+        // exit explicitly: the bench's peer (java-llama.cpp) leaves a native thread that would keep the JVM alive
+        System.exit(commandLine().execute(args));
+    }
+
+    /** The command line with its error handling: a library error is one line on stderr and exit code 1. */
+    static CommandLine commandLine() {
+        return new CommandLine(new LlmCommand())
                 .setExecutionExceptionHandler((e, cmd, parsed) -> {
                     if (e instanceof LlmException || e instanceof IllegalArgumentException) {
                         cmd.getErr().println("llm: " + e.getMessage());
@@ -27,8 +33,6 @@ public final class LlmCommand implements Runnable {
                     }
                     throw e;
                 });
-        int exit = commandLine.execute(args);
-        System.exit(exit);
     }
 
     @Override

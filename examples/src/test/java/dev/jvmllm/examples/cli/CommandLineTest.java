@@ -1,0 +1,103 @@
+package dev.jvmllm.examples.cli;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import picocli.CommandLine;
+
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+/** The llm commands as a user runs them, on stories260K: what they print, and what they write. */
+class CommandLineTest {
+    private static Path model;
+
+    @TempDir
+    Path dir;
+
+    @BeforeAll
+    static void findModel() {
+        String path = System.getProperty("llm.test.model", "");
+        assumeTrue(!path.isBlank() && Files.isRegularFile(Path.of(path)), "llm.test.model is not set");
+        model = Path.of(path);
+    }
+
+    private record Run(int exitCode, String out, String err) {
+    }
+
+    private static Run run(String... args) {
+        PrintStream originalOut = System.out;
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        StringWriter err = new StringWriter();
+        try {
+            System.setOut(new PrintStream(out, true, StandardCharsets.UTF_8));
+            int exit = LlmCommand.commandLine().setErr(new PrintWriter(err, true)).execute(args);
+            return new Run(exit, out.toString(StandardCharsets.UTF_8), err.toString());
+        } finally {
+            System.setOut(originalOut);
+        }
+    }
+
+    @Test
+    void generatePrintsOnlyTheGeneratedText() {
+        Run run = run("generate", "--model", model.toString(), "--prompt", "Once upon a time", "--temperature", "0",
+                "--max-tokens", "12");
+        assertThat(run.exitCode()).isZero();
+        assertThat(run.out()).isEqualTo(", there was a little girl named Lily. She\n");
+    }
+
+    @Test
+    void aMissingModelIsAClearErrorNotAStackTrace() {
+        Run run = run("generate", "--model", dir.resolve("nope.gguf").toString(), "--prompt", "x");
+        assertThat(run.exitCode()).isEqualTo(1);
+        assertThat(run.err()).startsWith("llm: model not found: ").contains("nope.gguf");
+    }
+
+    @Test
+    void convertThenGenerateWithTheOnnxBackendGivesTheSameText() {
+        Path onnx = dir.resolve("stories-onnx");
+        assertThat(run("convert", "--to", "onnx", "--model", model.toString(), "--out", onnx.toString()).exitCode()).isZero();
+        Run run = run("generate", "--backend", "onnx", "--model", onnx.toString(), "--prompt", "Once upon a time",
+                "--temperature", "0", "--max-tokens", "12");
+        assertThat(run.exitCode()).isZero();
+        assertThat(run.out()).isEqualTo(", there was a little girl named Lily. She\n");
+    }
+
+    @Test
+    void convertRefusesAnUnknownFormat() {
+        Run run = run("convert", "--to", "tflite", "--model", model.toString(), "--out", dir.toString());
+        assertThat(run.exitCode()).isEqualTo(1);
+        assertThat(run.err()).contains("unknown target format 'tflite': only onnx is supported");
+    }
+
+    @Test
+    void benchWritesOneJsonObjectPerRow() throws Exception {
+        Path json = dir.resolve("bench.json");
+        Run run = run("bench", "--model", model.toString(), "--tokens", "8", "--runs", "1", "--rounds", "1",
+                "--no-peer", "--json", json.toString());
+        assertThat(run.exitCode()).isZero();
+        assertThat(run.out()).contains("| direct ").contains("| scheduled ").contains("| http-stream ");
+        JsonNode rows = new ObjectMapper().readTree(json.toFile());
+        List<String> seen = new ArrayList<>();
+        for (JsonNode row : rows) {
+            seen.add(row.get("path").asText() + " x" + row.get("concurrency").asInt());
+            assertThat(row.get("backend").asText()).isEqualTo("llamacpp");
+            assertThat(row.get("tokens").asLong()).isEqualTo(8L * row.get("concurrency").asInt());
+            assertThat(row.get("tokens_per_second").asDouble()).isPositive();
+        }
+        assertThat(seen).containsExactly("direct x1", "direct x8", "scheduled x1", "scheduled x8", "http x1", "http x8",
+                "http-stream x1", "http-stream x8");
+    }
+}
