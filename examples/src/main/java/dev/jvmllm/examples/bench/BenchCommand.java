@@ -3,10 +3,8 @@ package dev.jvmllm.examples.bench;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.PropertyNamingStrategies;
 import com.fasterxml.jackson.databind.SerializationFeature;
-import dev.jvmllm.api.Backends;
 import dev.jvmllm.api.GenerationRequest;
 import dev.jvmllm.api.Model;
-import dev.jvmllm.api.ModelOptions;
 import dev.jvmllm.api.ProcessorOptions;
 import dev.jvmllm.api.SamplingParams;
 import dev.jvmllm.api.Scheduler;
@@ -14,6 +12,8 @@ import dev.jvmllm.api.SchedulerOptions;
 import dev.jvmllm.api.Schedulers;
 import dev.jvmllm.http.LlmServer;
 import picocli.CommandLine.Command;
+import dev.jvmllm.examples.cli.ModelOptionsMixin;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 import java.io.PrintStream;
@@ -31,15 +31,16 @@ import java.util.concurrent.Callable;
  * of the machine hits them all alike; each row is the median of its runs.
  */
 @Command(name = "bench", mixinStandardHelpOptions = true,
-        description = "Benchmark the direct, scheduled and HTTP paths (and the java-llama.cpp peer) in one run.")
+        description = {"Benchmark the direct, scheduled and HTTP paths (and the java-llama.cpp peer) in one run.",
+                "Every path runs with --context 512 unless given."})
 public final class BenchCommand implements Callable<Integer> {
     private static final int BATCHED = 8;
 
-    @Option(names = "--model", paramLabel = "PATH", description = "default: $LLM_MODEL")
-    Path model;
+    /** The bench's context when {@code --context} is not given: room for the prompt and {@code --tokens}. */
+    private static final int DEFAULT_CONTEXT = 512;
 
-    @Option(names = "--backend", paramLabel = "NAME", description = "llamacpp or onnx; default: chosen from the model path")
-    String backend;
+    @Mixin
+    ModelOptionsMixin model;
 
     @Option(names = "--json", paramLabel = "FILE", description = "also write the rows as JSON")
     Path json;
@@ -57,12 +58,6 @@ public final class BenchCommand implements Callable<Integer> {
             description = "rounds of requests in one timed run (each round: every stream generates once); default: ${DEFAULT-VALUE}")
     int rounds;
 
-    @Option(names = "--threads", description = "CPU threads for every path; default: the library's choice for the model")
-    int threads;
-
-    @Option(names = "--context", defaultValue = "512", description = "tokens per sequence; default: ${DEFAULT-VALUE}")
-    int context;
-
     @Option(names = "--peer-threads", defaultValue = "-1",
             description = "threads of the java-llama.cpp peer: -1 the same as ours (default), 0 its own default")
     int peerThreads;
@@ -75,14 +70,13 @@ public final class BenchCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        Path modelPath = model != null ? model : Path.of(requireEnv("LLM_MODEL"));
         GenerationRequest request = GenerationRequest.of(prompt, SamplingParams.greedy(tokens));
-        ModelOptions modelOptions = backend == null ? ModelOptions.defaults() : ModelOptions.defaults().withBackend(backend);
+        int context = model.contextSize() > 0 ? model.contextSize() : DEFAULT_CONTEXT;
 
         List<BenchPath> paths = new ArrayList<>();
-        try (Model opened = Backends.open(modelPath, modelOptions)) {
+        try (Model opened = model.open()) {
             // every path, the peer's included, runs on the thread count the library chooses for this model
-            int threadCount = ProcessorOptions.defaults().withThreads(threads).effectiveThreads(opened.info());
+            int threadCount = ProcessorOptions.defaults().withThreads(model.threads()).effectiveThreads(opened.info());
             ProcessorOptions processorOptions = ProcessorOptions.defaults().withContextSize(context).withThreads(threadCount);
             try (Scheduler scheduler = Schedulers.create(opened, SchedulerOptions.defaults().withMaxSequences(BATCHED)
                          .withContextSize(context).withThreads(threadCount));
@@ -101,8 +95,8 @@ public final class BenchCommand implements Callable<Integer> {
                 }
                 if (!noPeer && backendName.equals("llamacpp")) {
                     int peer = peerThreads < 0 ? threadCount : peerThreads;
-                    paths.add(new PeerPath(modelPath, 1, context, peer, prompt, tokens));
-                    paths.add(new PeerPath(modelPath, BATCHED, context, peer, prompt, tokens));
+                    paths.add(new PeerPath(model.modelPath(), 1, context, peer, prompt, tokens));
+                    paths.add(new PeerPath(model.modelPath(), BATCHED, context, peer, prompt, tokens));
                 }
                 int expectedPerSequence = direct1.referenceTokens().size();
                 List<BenchRow> rows = measure(paths, expectedPerSequence);
@@ -218,13 +212,5 @@ public final class BenchCommand implements Callable<Integer> {
     }
 
     private record Check(String name, double value, double floor) {
-    }
-
-    private static String requireEnv(String name) {
-        String value = System.getenv(name);
-        if (value == null || value.isBlank()) {
-            throw new IllegalArgumentException("no model: pass --model PATH or set " + name);
-        }
-        return value;
     }
 }

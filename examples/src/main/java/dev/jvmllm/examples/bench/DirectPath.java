@@ -7,6 +7,7 @@ import dev.jvmllm.api.Model;
 import dev.jvmllm.api.ProcessorOptions;
 import dev.jvmllm.scheduler.DirectGenerator;
 
+import java.util.Arrays;
 import java.util.Collections;
 import java.util.List;
 
@@ -52,7 +53,7 @@ final class DirectPath implements BenchPath {
 
     /** The tokens one greedy run gives, to check that every path generates the same ones. */
     List<Integer> referenceTokens() {
-        return java.util.Arrays.stream(generator.generate(request).tokens()).boxed().toList();
+        return Arrays.stream(generator.generate(request).tokens()).boxed().toList();
     }
 
     @Override

@@ -10,8 +10,8 @@ import picocli.CommandLine.Spec;
 
 import java.nio.file.Path;
 
-/** The options every command that runs a model shares. */
-final class ModelOptionsMixin {
+/** The options every command that runs a model shares: generate, serve and bench. */
+public final class ModelOptionsMixin {
     @Spec(Spec.Target.MIXEE)
     CommandSpec spec;
 
@@ -30,7 +30,8 @@ final class ModelOptionsMixin {
             description = "tokens per sequence (prompt + generated); default: the model's context length")
     int contextSize;
 
-    Path modelPath() {
+    /** The model's path: {@code --model}, else {@code $LLM_MODEL}. */
+    public Path modelPath() {
         if (model != null) {
             return model;
         }
@@ -41,8 +42,19 @@ final class ModelOptionsMixin {
         return Path.of(fromEnv);
     }
 
-    Model open() {
+    /** Opens the model with the backend named by {@code --backend}, or the one that recognises the path. */
+    public Model open() {
         ModelOptions options = backend == null ? ModelOptions.defaults() : ModelOptions.defaults().withBackend(backend);
         return Backends.open(modelPath(), options);
+    }
+
+    /** {@code --threads}; 0 when not given. */
+    public int threads() {
+        return threads;
+    }
+
+    /** {@code --context}; 0 when not given. */
+    public int contextSize() {
+        return contextSize;
     }
 }
