@@ -26,11 +26,16 @@ import java.util.concurrent.SynchronousQueue;
  * whole {@link LlmServer} over a scheduler that generates instantly. The client is a minimal
  * keep-alive HTTP/1.1 client on raw sockets, so that it adds as little as possible.
  *
+ * <p>Requests here follow each other at once, so every thread stays awake: this is the cost of
+ * parsing and writing. It does not show what made {@link LlmServer} leave {@code jdk.httpserver}
+ * for its own transport: the thread wake-ups per request once a core has idled through a whole
+ * generation (see {@code SocketTransport}); {@code ./llm bench}'s http x1 rows show that cost.
+ *
  * <p>Run (not a test), from the repository root, after {@code mvn -pl llm-http install}:
  * <pre>
  * mvn -q -pl llm-http dependency:build-classpath -Dmdep.outputFile=/tmp/cp.txt -Dmdep.includeScope=test
  * java --enable-native-access=ALL-UNNAMED -cp llm-http/target/test-classes:llm-http/target/classes:$(cat /tmp/cp.txt) \
- *     [-Dsun.net.httpserver.nodelay=false] [-Dbench=requests|streams] dev.jvmllm.http.HttpOverheadBench
+ *     [-Dbench=requests|streams] dev.jvmllm.http.HttpOverheadBench
  * </pre>
  */
 public final class HttpOverheadBench {
@@ -46,10 +51,9 @@ public final class HttpOverheadBench {
     }
 
     public static void main(String[] args) throws Exception {
-        // LlmServer sets nodelay when loaded unless set already: load it first, as an application would
-        Class.forName(LlmServer.class.getName());
-        System.out.println("sun.net.httpserver.nodelay=" + System.getProperty("sun.net.httpserver.nodelay")
-                + ", cores=" + Runtime.getRuntime().availableProcessors() + ", " + Runtime.version());
+        // without it the JDK server's streamed events wait for delayed ACKs (Nagle); LlmServer sets TCP_NODELAY itself
+        System.setProperty("sun.net.httpserver.nodelay", "true");
+        System.out.println("cores=" + Runtime.getRuntime().availableProcessors() + ", " + Runtime.version());
         String only = System.getProperty("bench", "all"); // all, requests, streams
         boolean requests = !only.equals("streams");
         boolean streams = !only.equals("requests");

@@ -39,6 +39,8 @@ class LlmServerLifecycleTest {
                 .hasMessage("maxBodyBytes must be in 1..2147483646, got 0");
         assertThatThrownBy(() -> builder.shutdownGrace(Duration.ofSeconds(-1))).isInstanceOf(IllegalArgumentException.class)
                 .hasMessage("shutdownGrace must not be negative, got PT-1S");
+        assertThatThrownBy(() -> builder.streamCoalescing(Duration.ofMillis(101))).isInstanceOf(IllegalArgumentException.class)
+                .hasMessage("streamCoalescing must be in 0..100 ms, got PT0.101S");
     }
 
     @Test

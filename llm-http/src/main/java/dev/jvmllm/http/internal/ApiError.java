@@ -88,6 +88,11 @@ final class ApiError extends RuntimeException {
                 "the request body is larger than the limit of " + maxBytes + " bytes");
     }
 
+    /** A request the transport cannot read as HTTP/1.1 (it never reaches an endpoint). */
+    static ApiError badHttp(int status, String message) {
+        return new ApiError(status, "invalid_request_error", "bad_http_request", null, message);
+    }
+
     static ApiError shuttingDown() {
         // Connection: close, so that a keep-alive client does not come back on a server about to stop
         return new ApiError(503, "server_error", "shutting_down", null, "the server is shutting down",

@@ -39,7 +39,7 @@ public final class ApiHandler implements HttpHandler {
 
     public ApiHandler(ServerSettings settings) {
         this.apiKeyDigest = settings.apiKey().map(ApiHandler::sha256).orElse(null);
-        GenerationEndpoints generation = new GenerationEndpoints(settings, new Generations(settings.scheduler(), inFlight));
+        GenerationEndpoints generation = new GenerationEndpoints(settings, new Generations(settings.scheduler(), inFlight, settings.streamCoalescing()));
         InfoEndpoints info = new InfoEndpoints(settings, inFlight);
         this.routes = Map.of(
                 "/generate", new Route("POST", generation::generate),
