@@ -28,7 +28,8 @@ import java.util.concurrent.Callable;
  * {@code llm bench}: tokens per second of every path (direct, scheduled, HTTP, and java-llama.cpp's
  * own generate as the peer) in one run, on the same prompt and token count, as ratios against the
  * direct path measured in the same run. Runs are interleaved across paths so that a noisy moment
- * of the machine hits them all alike; each row is the median of its runs.
+ * of the machine hits them all alike; each row's tokens/s is the median of its runs, and each
+ * ratio the median of the per-run ratios (run i of one row against run i of the other).
  */
 @Command(name = "bench", mixinStandardHelpOptions = true,
         description = {"Benchmark the direct, scheduled and HTTP paths (and the java-llama.cpp peer) in one run.",
@@ -134,20 +135,15 @@ public final class BenchCommand implements Callable<Integer> {
                 results.computeIfAbsent(path, p -> new ArrayList<>()).add(new Measurement(produced, System.nanoTime() - start));
             }
         }
-        Map<String, Double> directByConcurrency = new LinkedHashMap<>();
         List<BenchRow> rows = new ArrayList<>();
         for (var entry : results.entrySet()) {
             BenchPath path = entry.getKey();
             Measurement median = median(entry.getValue());
-            if (path.path().equals("direct")) {
-                directByConcurrency.put(path.backend() + path.concurrency(), median.tokensPerSecond());
-            }
             rows.add(new BenchRow(path.path(), path.backend(), path.concurrency(), median.tokens(), median.nanos() / 1e9,
-                    median.tokensPerSecond(), 0, runs));
+                    median.tokensPerSecond(), 0, entry.getValue().stream().map(Measurement::tokensPerSecond).toList()));
         }
-        String backendName = paths.getFirst().backend();
         return rows.stream().map(r -> new BenchRow(r.path(), r.backend(), r.concurrency(), r.tokens(), r.seconds(),
-                r.tokensPerSecond(), r.tokensPerSecond() / directByConcurrency.get(backendName + r.concurrency()), r.runs()))
+                r.tokensPerSecond(), r.pairedRatio(find(rows, "direct", r.concurrency())), r.runTokensPerSecond()))
                 .toList();
     }
 
@@ -203,7 +199,7 @@ public final class BenchCommand implements Callable<Integer> {
         var base = find(rows, basePath, baseConcurrency);
         if (row != null && base != null) {
             checks.add(new Check(path + " x" + concurrency + " / " + basePath + " x" + baseConcurrency,
-                    row.tokensPerSecond() / base.tokensPerSecond(), floor));
+                    row.pairedRatio(base), floor));
         }
     }
 

@@ -1,5 +1,8 @@
 package dev.jvmllm.examples.bench;
 
+import java.util.Arrays;
+import java.util.List;
+
 /**
  * One line of the benchmark table (and one object of its JSON).
  *
@@ -9,9 +12,24 @@ package dev.jvmllm.examples.bench;
  * @param tokens tokens generated in one timed run of this row, all sequences and rounds together
  * @param seconds median wall time of one run
  * @param tokensPerSecond tokens / seconds: the aggregate over all sequences
- * @param vsDirect tokensPerSecond divided by the direct row of the same backend and concurrency
- * @param runs how many timed runs the median is taken over
+ * @param vsDirect against the direct row of the same backend and concurrency: the median, over the
+ *                 runs, of this row's tokens/s divided by the direct row's in the same run
+ * @param runTokensPerSecond tokens/s of each timed run, in run order (the median is {@code tokensPerSecond})
  */
 public record BenchRow(String path, String backend, int concurrency, long tokens, double seconds,
-                       double tokensPerSecond, double vsDirect, int runs) {
+                       double tokensPerSecond, double vsDirect, List<Double> runTokensPerSecond) {
+
+    /**
+     * This row against another, run by run: the median of the per-run ratios. The runs of all rows
+     * are interleaved, so run i of every row saw the machine in the same state; pairing them
+     * keeps a noisy stretch from landing on one row only.
+     */
+    double pairedRatio(BenchRow base) {
+        double[] ratios = new double[runTokensPerSecond.size()];
+        for (int i = 0; i < ratios.length; i++) {
+            ratios[i] = runTokensPerSecond.get(i) / base.runTokensPerSecond().get(i);
+        }
+        Arrays.sort(ratios);
+        return ratios[ratios.length / 2];
+    }
 }

@@ -52,6 +52,9 @@ final class HttpPath implements BenchPath {
 
     @Override
     public long runOnce() throws Exception {
+        if (concurrency == 1) { // on the calling thread, as the direct and scheduled paths run theirs
+            return completionTokens(clients.getFirst().call());
+        }
         List<Future<Long>> answers = new ArrayList<>(concurrency);
         for (LoopbackClient client : clients) {
             answers.add(threads.submit(() -> completionTokens(client.call())));

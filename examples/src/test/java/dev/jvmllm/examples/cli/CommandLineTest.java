@@ -96,6 +96,10 @@ class CommandLineTest {
             assertThat(row.get("backend").asText()).isEqualTo("llamacpp");
             assertThat(row.get("tokens").asLong()).isEqualTo(8L * row.get("concurrency").asInt());
             assertThat(row.get("tokens_per_second").asDouble()).isPositive();
+            assertThat(row.get("run_tokens_per_second")).hasSize(1);
+            if (row.get("path").asText().equals("direct")) {
+                assertThat(row.get("vs_direct").asDouble()).isEqualTo(1.0);
+            }
         }
         assertThat(seen).containsExactly("direct x1", "direct x8", "scheduled x1", "scheduled x8", "http x1", "http x8",
                 "http-stream x1", "http-stream x8");
