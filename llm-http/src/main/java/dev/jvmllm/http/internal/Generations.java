@@ -112,21 +112,28 @@ final class Generations {
      * wakes nobody. Waking a parked thread costs its waker a system call and, on a virtual
      * machine whose idle core has halted, an inter-processor interrupt: measured about 20 µs of
      * the engine's time per token on the 2-core VM of the benchmarks, where stories260K makes a
-     * token every 125 µs. So a writer that has just caught up does not park until woken: it naps
-     * for at most {@code coalesceNanos}, and the engine adds tokens without waking it. Only a
-     * writer that napped and still found nothing goes to a deep sleep from which the next event
-     * wakes it; an ending event wakes it in any case. Each token is still its own SSE event, but
-     * tokens that come faster than that interval go out together, in one chunk, at most that
-     * much later; slower ones go out at once, as before.
+     * token every 125 µs. So a writer that has caught up with tokens that came at least
+     * {@value #TOKENS_PER_NAP} per {@code coalesceNanos} does not park until woken: it naps for
+     * {@code coalesceNanos}, and the engine adds tokens without waking it. Otherwise (slower tokens,
+     * or a nap that found nothing) it sleeps until the next event wakes it, as a timer wake-up per
+     * token would cost more than it saves. An ending event wakes it in any case. Each token is
+     * still its own SSE event; tokens that come fast go out together, in one chunk, at most
+     * {@code coalesceNanos} later.
      */
     static final class EventQueue implements GenerationListener {
+        /** How many tokens a nap must be expected to gather to be worth a timer wake-up. */
+        static final int TOKENS_PER_NAP = 4;
+
         private final ConcurrentLinkedQueue<GenerationEvent> queue = new ConcurrentLinkedQueue<>();
         private final long coalesceNanos;
         private final Thread consumer;
         /** Set while the consumer is parked with no deadline: the next event must wake it. */
         private volatile boolean sleeping;
+        // the consumer's own: when its last wait began, and how many events it took since
+        private long waitStarted = System.nanoTime();
+        private int takenSinceWait;
 
-        /** @param consumer the only thread that calls {@link #take()} */
+        /** @param consumer the only thread that calls {@link #poll()} and {@link #take()} */
         EventQueue(Duration coalesce, Thread consumer) {
             this.coalesceNanos = coalesce.toNanos();
             this.consumer = consumer;
@@ -140,25 +147,38 @@ final class Generations {
             }
         }
 
+        /** The next event if one is queued, else null. */
         GenerationEvent poll() {
-            return queue.poll();
+            GenerationEvent event = queue.poll();
+            if (event != null) {
+                takenSinceWait++;
+            }
+            return event;
         }
 
-        /** The next event: now if one is queued, after a nap if one comes soon, else whenever it comes. */
+        /** The next event: now if one is queued, after a nap if tokens come fast, else whenever it comes. */
         GenerationEvent take() throws InterruptedIOException {
-            GenerationEvent event = queue.poll();
-            if (event == null && coalesceNanos > 0) {
-                LockSupport.parkNanos(this, coalesceNanos);
-                event = queue.poll();
-            }
+            GenerationEvent event = poll();
             if (event != null) {
                 return event;
+            }
+            long now = System.nanoTime();
+            boolean fast = coalesceNanos > 0
+                    && (long) takenSinceWait * coalesceNanos >= TOKENS_PER_NAP * (now - waitStarted);
+            waitStarted = now;
+            takenSinceWait = 0;
+            if (fast) {
+                LockSupport.parkNanos(this, coalesceNanos);
+                event = poll();
+                if (event != null) {
+                    return event;
+                }
             }
             sleeping = true;
             try {
                 // the volatile write above comes before this poll, and the engine adds before it reads
                 // the flag: an event added after this poll finds the flag set and unparks us
-                while ((event = queue.poll()) == null) {
+                while ((event = poll()) == null) {
                     if (Thread.interrupted()) {
                         Thread.currentThread().interrupt();
                         throw new InterruptedIOException("interrupted while waiting for the next token");
