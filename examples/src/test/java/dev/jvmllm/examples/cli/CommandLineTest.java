@@ -85,7 +85,7 @@ class CommandLineTest {
     @Test
     void benchWritesOneJsonObjectPerRow() throws Exception {
         Path json = dir.resolve("bench.json");
-        Run run = run("bench", "--model", model.toString(), "--tokens", "8", "--runs", "1", "--rounds", "1",
+        Run run = run("bench", "--model", model.toString(), "--tokens", "8", "--runs", "1", "--rounds", "1", "--warm-up", "20",
                 "--no-peer", "--json", json.toString());
         assertThat(run.exitCode()).isZero();
         assertThat(run.out()).contains("| direct ").contains("| scheduled ").contains("| http-stream ");
