@@ -50,6 +50,7 @@ public final class SocketTransport implements AutoCloseable {
     private static final int MAX_HEADERS = 128;
     private static final Duration IDLE_TIMEOUT = Duration.ofSeconds(60);
     private static final Duration THREAD_END_WAIT = Duration.ofSeconds(5);
+    private static final Duration ACCEPT_RETRY = Duration.ofMillis(100);
     private static final Pattern TOKEN = Pattern.compile("[!#$%&'*+.^_`|~0-9A-Za-z-]+");
     private static final byte[] CONTINUE = "HTTP/1.1 100 Continue\r\n\r\n".getBytes(StandardCharsets.US_ASCII);
 
@@ -119,7 +120,13 @@ public final class SocketTransport implements AutoCloseable {
                 socket = listener.accept();
             } catch (IOException e) {
                 if (!stopping) {
-                    log.warn("accepting a connection failed", e);
+                    // such as running out of file descriptors: pause rather than spin on the error
+                    log.warn("accepting a connection failed; retrying in {} ms", ACCEPT_RETRY.toMillis(), e);
+                    try {
+                        Thread.sleep(ACCEPT_RETRY);
+                    } catch (InterruptedException interrupted) {
+                        return;
+                    }
                 }
                 continue;
             }
