@@ -69,6 +69,15 @@ final class SocketExchange extends HttpExchange {
         this.closeAfter = closeAfter;
     }
 
+    /**
+     * An exchange that only answers: for a request the transport refuses before it could read it
+     * (no method, no headers). Its answer always ends the connection.
+     */
+    static SocketExchange forUnreadRequest(SocketTransport.Connection connection) {
+        return new SocketExchange(connection, "GET", URI.create("/"), "HTTP/1.1", new Headers(),
+                InputStream.nullInputStream(), () -> true, true);
+    }
+
     @Override
     public Headers getRequestHeaders() {
         return requestHeaders;
@@ -118,15 +127,15 @@ final class SocketExchange extends HttpExchange {
         }
         responseCode = code;
         boolean head = method.equals("HEAD");
-        StringBuilder head0 = new StringBuilder(256);
-        head0.append("HTTP/1.1 ").append(code).append(' ').append(reason(code)).append("\r\n");
-        head0.append("Date: ").append(HttpDate.now()).append("\r\n");
+        StringBuilder statusAndHeaders = new StringBuilder(256);
+        statusAndHeaders.append("HTTP/1.1 ").append(code).append(' ').append(reason(code)).append("\r\n");
+        statusAndHeaders.append("Date: ").append(HttpDate.now()).append("\r\n");
         if (length > 0) {
-            head0.append("Content-Length: ").append(length).append("\r\n");
+            statusAndHeaders.append("Content-Length: ").append(length).append("\r\n");
         } else if (length == 0 && !head) {
-            head0.append("Transfer-Encoding: chunked\r\n");
+            statusAndHeaders.append("Transfer-Encoding: chunked\r\n");
         } else if (code >= 200 && code != 204 && code != 304) {
-            head0.append("Content-Length: 0\r\n");
+            statusAndHeaders.append("Content-Length: 0\r\n");
         }
         if (mustClose() || !requestBodyRead.getAsBoolean()) {
             // what is left of the body would be read as the next request: this connection ends here
@@ -134,12 +143,12 @@ final class SocketExchange extends HttpExchange {
         }
         for (Map.Entry<String, List<String>> header : responseHeaders.entrySet()) {
             for (String value : header.getValue()) {
-                head0.append(header.getKey()).append(": ").append(value).append("\r\n");
+                statusAndHeaders.append(header.getKey()).append(": ").append(value).append("\r\n");
             }
         }
-        head0.append("\r\n");
+        statusAndHeaders.append("\r\n");
         OutputStream out = connection.output();
-        out.write(head0.toString().getBytes(StandardCharsets.ISO_8859_1));
+        out.write(statusAndHeaders.toString().getBytes(StandardCharsets.ISO_8859_1));
         if (head || length < 0) {
             responseBody = new NoBody(out);
         } else if (length == 0) {

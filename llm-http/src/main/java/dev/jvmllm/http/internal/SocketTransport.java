@@ -348,16 +348,10 @@ public final class SocketTransport implements AutoCloseable {
         /** Answers a refused request with an error in the OpenAI shape; the connection closes after it. */
         private void refuse(BadRequest refusal) {
             log.debug("refused a request: {} {}", refusal.status, refusal.getMessage());
+            ApiError error = refusal.status == 500 ? ApiError.internal(refusal.getMessage())
+                    : ApiError.badHttp(refusal.status, refusal.getMessage());
             try {
-                ApiError error = refusal.status == 500 ? ApiError.internal(refusal.getMessage())
-                        : ApiError.badHttp(refusal.status, refusal.getMessage());
-                byte[] body = Json.bytes(json -> Responses.writeError(json, error));
-                String head = "HTTP/1.1 " + refusal.status + " " + SocketExchange.reason(refusal.status)
-                        + "\r\nContent-Type: application/json\r\nContent-Length: " + body.length
-                        + "\r\nConnection: close\r\n\r\n";
-                out.write(head.getBytes(StandardCharsets.US_ASCII));
-                out.write(body);
-                out.flush();
+                Responses.error(SocketExchange.forUnreadRequest(this), error);
             } catch (IOException e) {
                 log.debug("could not send the refusal: {}", e.toString());
             }
