@@ -194,6 +194,37 @@ class SocketTransportTest {
         assertServes();
     }
 
+    @Test
+    void connectionsPastThePlatformThreadsRunOnVirtualThreadsAndAClosedOneFreesItsPlatformThread() throws Exception {
+        transport.close();
+        transport = SocketTransport.start(new InetSocketAddress("127.0.0.1", 0), exchange -> {
+            byte[] answer = (Thread.currentThread().isVirtual() ? "virtual" : "platform").getBytes(StandardCharsets.US_ASCII);
+            exchange.sendResponseHeaders(200, answer.length);
+            exchange.getResponseBody().write(answer);
+            exchange.close();
+        }, 1);
+        String request = "GET /which HTTP/1.1\r\n\r\n";
+        try (Connection first = connect(); Connection second = connect()) {
+            first.send(request);
+            assertThat(first.readResponse()).endsWith("platform");
+            second.send(request);
+            assertThat(second.readResponse()).endsWith("virtual");
+            first.close(); // its thread ends once it reads the end of the stream, and frees its place
+
+            String third = "";
+            for (int attempt = 0; attempt < 100 && !third.endsWith("platform"); attempt++) {
+                Thread.sleep(20);
+                try (Connection next = connect()) {
+                    next.send(request);
+                    third = next.readResponse();
+                }
+            }
+            assertThat(third).endsWith("platform");
+            second.send(request);
+            assertThat(second.readResponse()).endsWith("virtual");
+        }
+    }
+
     private void assertServes() throws IOException {
         try (Connection connection = connect()) {
             connection.send("GET /still-serving HTTP/1.1\r\n\r\n");
