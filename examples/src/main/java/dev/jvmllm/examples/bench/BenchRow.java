@@ -9,14 +9,15 @@ import java.util.List;
  * @param path direct, scheduled, http, http-stream or peer (java-llama.cpp's own LlamaModel)
  * @param backend the backend that ran the model
  * @param concurrency sequences (direct), streams (scheduled, peer) or clients (http) at once
+ * @param cacheSequences how many sequences the KV cache behind the row is sized for
  * @param tokens tokens generated in one timed run of this row, all sequences and rounds together
  * @param seconds median wall time of one run
  * @param tokensPerSecond tokens / seconds: the aggregate over all sequences
- * @param vsDirect against the direct row of the same backend and concurrency: the median, over the
+ * @param vsDirect against the direct row of the same concurrency and cache: the median, over the
  *                 runs, of this row's tokens/s divided by the direct row's in the same run
  * @param runTokensPerSecond tokens/s of each timed run, in run order (the median is {@code tokensPerSecond})
  */
-public record BenchRow(String path, String backend, int concurrency, long tokens, double seconds,
+public record BenchRow(String path, String backend, int concurrency, int cacheSequences, long tokens, double seconds,
                        double tokensPerSecond, double vsDirect, List<Double> runTokensPerSecond) {
 
     /**
@@ -31,5 +32,10 @@ public record BenchRow(String path, String backend, int concurrency, long tokens
         }
         Arrays.sort(ratios);
         return ratios[ratios.length / 2];
+    }
+
+    /** The row's name in the ratios below the table: the cache appears where it is not one sequence per stream. */
+    String label() {
+        return path + " x" + concurrency + (cacheSequences == concurrency ? "" : " (cache " + cacheSequences + ")");
     }
 }

@@ -15,14 +15,17 @@ import java.util.List;
 final class DirectPath implements BenchPath {
     private final Model model;
     private final int concurrency;
+    private final int cacheSequences;
     private final BatchProcessor processor;
     private final DirectGenerator generator;
     private final GenerationRequest request;
 
-    DirectPath(Model model, ProcessorOptions options, int concurrency, GenerationRequest request) {
+    /** @param cacheSequences sequences the processor holds, at least {@code concurrency} */
+    DirectPath(Model model, ProcessorOptions options, int concurrency, int cacheSequences, GenerationRequest request) {
         this.model = model;
         this.concurrency = concurrency;
-        this.processor = model.newBatchProcessor(options.withMaxSequences(concurrency));
+        this.cacheSequences = cacheSequences;
+        this.processor = model.newBatchProcessor(options.withMaxSequences(cacheSequences));
         this.generator = new DirectGenerator(processor);
         this.request = request;
     }
@@ -40,6 +43,11 @@ final class DirectPath implements BenchPath {
     @Override
     public int concurrency() {
         return concurrency;
+    }
+
+    @Override
+    public int cacheSequences() {
+        return cacheSequences;
     }
 
     @Override

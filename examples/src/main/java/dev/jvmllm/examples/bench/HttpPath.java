@@ -19,12 +19,16 @@ final class HttpPath implements BenchPath {
 
     private final String backend;
     private final int concurrency;
+    private final int cacheSequences;
     private final boolean streaming;
     private final List<LoopbackClient> clients = new ArrayList<>();
     private final ExecutorService threads;
 
-    HttpPath(String backend, int port, int concurrency, boolean streaming, String prompt, int maxTokens) throws Exception {
+    /** @param cacheSequences the {@code maxSequences} of the scheduler behind the server */
+    HttpPath(String backend, int port, int cacheSequences, int concurrency, boolean streaming, String prompt,
+             int maxTokens) throws Exception {
         this.backend = backend;
+        this.cacheSequences = cacheSequences;
         this.concurrency = concurrency;
         this.streaming = streaming;
         String body = JSON.writeValueAsString(Map.of("prompt", prompt, "max_tokens", maxTokens, "temperature", 0,
@@ -48,6 +52,11 @@ final class HttpPath implements BenchPath {
     @Override
     public int concurrency() {
         return concurrency;
+    }
+
+    @Override
+    public int cacheSequences() {
+        return cacheSequences;
     }
 
     @Override

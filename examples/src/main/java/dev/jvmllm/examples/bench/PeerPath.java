@@ -58,6 +58,12 @@ final class PeerPath implements BenchPath {
         return concurrency;
     }
 
+    /** {@code setParallel(concurrency)} sizes its cache for as many sequences. */
+    @Override
+    public int cacheSequences() {
+        return concurrency;
+    }
+
     @Override
     public long runOnce() throws Exception {
         List<Future<Long>> runs = new ArrayList<>(concurrency);

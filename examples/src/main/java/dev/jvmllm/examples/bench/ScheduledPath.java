@@ -11,10 +11,13 @@ import java.util.List;
 final class ScheduledPath implements BenchPath {
     private final Scheduler scheduler;
     private final int concurrency;
+    private final int cacheSequences;
     private final GenerationRequest request;
 
-    ScheduledPath(Scheduler scheduler, int concurrency, GenerationRequest request) {
+    /** @param cacheSequences the scheduler's {@code maxSequences} */
+    ScheduledPath(Scheduler scheduler, int cacheSequences, int concurrency, GenerationRequest request) {
         this.scheduler = scheduler;
+        this.cacheSequences = cacheSequences;
         this.concurrency = concurrency;
         this.request = request;
     }
@@ -32,6 +35,11 @@ final class ScheduledPath implements BenchPath {
     @Override
     public int concurrency() {
         return concurrency;
+    }
+
+    @Override
+    public int cacheSequences() {
+        return cacheSequences;
     }
 
     @Override

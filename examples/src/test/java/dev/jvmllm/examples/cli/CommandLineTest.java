@@ -92,7 +92,8 @@ class CommandLineTest {
         JsonNode rows = new ObjectMapper().readTree(json.toFile());
         List<String> seen = new ArrayList<>();
         for (JsonNode row : rows) {
-            seen.add(row.get("path").asText() + " x" + row.get("concurrency").asInt());
+            seen.add(row.get("path").asText() + " x" + row.get("concurrency").asInt() + " cache "
+                    + row.get("cache_sequences").asInt());
             assertThat(row.get("backend").asText()).isEqualTo("llamacpp");
             assertThat(row.get("tokens").asLong()).isEqualTo(8L * row.get("concurrency").asInt());
             assertThat(row.get("tokens_per_second").asDouble()).isPositive();
@@ -101,7 +102,8 @@ class CommandLineTest {
                 assertThat(row.get("vs_direct").asDouble()).isEqualTo(1.0);
             }
         }
-        assertThat(seen).containsExactly("direct x1", "direct x8", "scheduled x1", "scheduled x8", "http x1", "http x8",
-                "http-stream x1", "http-stream x8");
+        assertThat(seen).containsExactly("direct x1 cache 1", "direct x1 cache 8", "direct x8 cache 8",
+                "scheduled x1 cache 8", "scheduled x8 cache 8", "http x1 cache 8", "http x8 cache 8",
+                "http-stream x1 cache 8", "http-stream x8 cache 8");
     }
 }
