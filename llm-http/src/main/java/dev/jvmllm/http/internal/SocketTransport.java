@@ -155,10 +155,9 @@ public final class SocketTransport implements AutoCloseable {
             Connection connection = new Connection(socket, connectionIds.incrementAndGet());
             connections.add(connection);
             if (stopping) {
-                connection.closeSocket();
-                connections.remove(connection);
+                connection.end();
             } else {
-                connection.thread.start();
+                connection.start();
             }
         }
     }
@@ -176,6 +175,7 @@ public final class SocketTransport implements AutoCloseable {
     /** One client connection and the thread that serves its requests one after another. */
     final class Connection {
         private final Socket socket;
+        private final boolean platform;
         private final Thread thread;
         private InputStream in;
         private OutputStream out;
@@ -184,17 +184,28 @@ public final class SocketTransport implements AutoCloseable {
 
         Connection(Socket socket, long id) {
             this.socket = socket;
-            boolean platform = platformThreads.tryAcquire();
+            this.platform = platformThreads.tryAcquire();
             Thread.Builder threads = platform ? Thread.ofPlatform().daemon() : Thread.ofVirtual();
-            this.thread = threads.name("llm-http-connection-" + id).unstarted(() -> {
-                try {
-                    serve();
-                } finally {
-                    if (platform) {
-                        platformThreads.release();
-                    }
-                }
-            });
+            this.thread = threads.name("llm-http-connection-" + id).unstarted(this::serve);
+        }
+
+        void start() {
+            try {
+                thread.start();
+            } catch (OutOfMemoryError e) {
+                // the operating system refused another thread: refuse this connection, keep accepting others
+                log.error("no thread could be started for a new connection; closing it", e);
+                end();
+            }
+        }
+
+        /** Closes the socket and gives back what the connection held. */
+        void end() {
+            closeSocket();
+            connections.remove(this);
+            if (platform) {
+                platformThreads.release();
+            }
         }
 
         OutputStream output() {
@@ -233,8 +244,7 @@ public final class SocketTransport implements AutoCloseable {
             } catch (IOException e) {
                 log.debug("a connection ended: {}", e.toString());
             } finally {
-                closeSocket();
-                connections.remove(this);
+                end();
             }
         }
 
