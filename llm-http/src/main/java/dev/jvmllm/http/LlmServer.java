@@ -21,9 +21,10 @@ import java.util.concurrent.CompletableFuture;
  * An embedded HTTP server over a {@link Scheduler}: the seed-style {@code POST /generate}, the
  * OpenAI-compatible {@code POST /v1/completions}, {@code POST /v1/chat/completions} and
  * {@code GET /v1/models}, and {@code GET /health} and {@code GET /metrics} (Prometheus). HTTP/1.1
- * with keep-alive, one virtual thread per connection; the handlers use the JDK's standard
- * {@code com.sun.net.httpserver} exchange API over a lean socket transport (why not the JDK's own
- * server: {@code SocketTransport}).
+ * with keep-alive, one thread per connection (platform threads for the first 64 open at once,
+ * virtual ones beyond); the handlers use the JDK's standard {@code com.sun.net.httpserver}
+ * exchange API over a lean socket transport (why not the JDK's own server, and why platform
+ * threads: {@code SocketTransport}).
  *
  * <pre>{@code
  * try (Scheduler scheduler = Schedulers.create(model, SchedulerOptions.defaults());
