@@ -217,22 +217,23 @@ public final class BenchCommand implements Callable<Integer> {
                     row.vsDirect());
         }
         out.println();
-        for (Check check : checks(rows, opened.info().backend())) {
-            if (Double.isNaN(check.floor())) {
-                out.printf("%-62s %6.2fx  (no floor: the cost of the larger cache)%n", check.name(), check.value());
-            } else {
-                out.printf("%-62s %6.2fx  (floor %.2fx) %s%n", check.name(), check.value(), check.floor(),
-                        check.value() >= check.floor() ? "ok" : "BELOW");
-            }
+        for (Check check : checks(rows, opened.info().backend(), rounds)) {
+            String perRequest = Double.isNaN(check.extraMillisPerRequest()) ? ""
+                    : String.format("  %+.2f ms a request", check.extraMillisPerRequest());
+            String verdict = Double.isNaN(check.floor()) ? "(no floor: the cost of the larger cache)"
+                    : String.format("(floor %.2fx) %-5s", check.floor(), check.value() >= check.floor() ? "ok" : "BELOW");
+            out.println(String.format("%-62s %6.2fx  %s%s", check.name(), check.value(), verdict, perRequest).stripTrailing());
         }
     }
 
     /**
      * The ratios the project promises, each against its floor. The serving rows compare with the
      * direct path on the scheduler's cache, so that they measure what the serving layers cost; the
-     * peer rows with the direct path on the peer's cache.
+     * peer rows with the direct path on the peer's cache. Where both rows run one stream, the
+     * check also gives the extra time per request, which is what a fixed cost per request (thread
+     * wake-ups, HTTP) shows up as.
      */
-    private static List<Check> checks(List<BenchRow> rows, String backend) {
+    private static List<Check> checks(List<BenchRow> rows, String backend, int rounds) {
         List<Check> checks = new ArrayList<>();
         ratio(rows, "direct", 1, 1, "peer", 1, 1, 1.3, checks);
         ratio(rows, "direct", BATCHED, BATCHED, "peer", BATCHED, BATCHED, 2.0, checks);
@@ -247,7 +248,7 @@ public final class BenchCommand implements Callable<Integer> {
         if (backend.equals("onnx")) {
             ratio(rows, "direct", BATCHED, BATCHED, "direct", 1, 1, 1.3, checks);
         }
-        return checks;
+        return checks.stream().map(check -> check.withExtraMillis(rounds)).toList();
     }
 
     /** Adds row / base where both ran; a NaN floor marks a ratio that is reported, not promised. */
@@ -256,7 +257,7 @@ public final class BenchCommand implements Callable<Integer> {
         var row = find(rows, path, concurrency, cache);
         var base = find(rows, basePath, baseConcurrency, baseCache);
         if (row != null && base != null) {
-            checks.add(new Check(row.label() + " / " + base.label(), row.pairedRatio(base), floor));
+            checks.add(new Check(row, base, row.pairedRatio(base), floor, Double.NaN));
         }
     }
 
@@ -265,6 +266,15 @@ public final class BenchCommand implements Callable<Integer> {
                 && r.cacheSequences() == cacheSequences).findFirst().orElse(null);
     }
 
-    private record Check(String name, double value, double floor) {
+    /** @param extraMillisPerRequest NaN unless both rows run one stream, whose requests can be compared one to one */
+    private record Check(BenchRow row, BenchRow base, double value, double floor, double extraMillisPerRequest) {
+        String name() {
+            return row.label() + " / " + base.label();
+        }
+
+        Check withExtraMillis(int rounds) {
+            boolean oneToOne = row.concurrency() == 1 && base.concurrency() == 1;
+            return oneToOne ? new Check(row, base, value, floor, row.pairedExtraMillisPerRequest(base, rounds)) : this;
+        }
     }
 }

@@ -34,6 +34,21 @@ public record BenchRow(String path, String backend, int concurrency, int cacheSe
         return ratios[ratios.length / 2];
     }
 
+    /**
+     * How much longer than {@code base} one request of this row took, in milliseconds: the median,
+     * over the runs, of the difference in wall time divided by the requests of a run. For rows that
+     * generate the same tokens per request, it tells a fixed cost per request from a cost per token.
+     */
+    double pairedExtraMillisPerRequest(BenchRow base, int requestsPerRun) {
+        double[] extra = new double[runTokensPerSecond.size()];
+        for (int i = 0; i < extra.length; i++) {
+            double seconds = tokens / runTokensPerSecond.get(i) - base.tokens() / base.runTokensPerSecond().get(i);
+            extra[i] = seconds * 1000 / requestsPerRun;
+        }
+        Arrays.sort(extra);
+        return extra[extra.length / 2];
+    }
+
     /** The row's name in the ratios below the table: the cache appears where it is not one sequence per stream. */
     String label() {
         return path + " x" + concurrency + (cacheSequences == concurrency ? "" : " (cache " + cacheSequences + ")");

@@ -89,6 +89,9 @@ class CommandLineTest {
                 "--no-peer", "--json", json.toString());
         assertThat(run.exitCode()).isZero();
         assertThat(run.out()).contains("| direct ").contains("| scheduled ").contains("| http-stream ");
+        // one-stream checks also give the extra time per request; the 8-stream ones have no one-to-one requests
+        assertThat(run.out()).containsPattern("http x1 \\(cache 8\\) / direct x1 \\(cache 8\\) +\\d+\\.\\d\\dx .* [+-]\\d+\\.\\d\\d ms a request\\n")
+                .containsPattern("scheduled x8 / direct x8 +\\d+\\.\\d\\dx +\\(floor 0\\.90x\\) (ok|BELOW)\\n");
         JsonNode rows = new ObjectMapper().readTree(json.toFile());
         List<String> seen = new ArrayList<>();
         for (JsonNode row : rows) {
