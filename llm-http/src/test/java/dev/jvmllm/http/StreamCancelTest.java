@@ -12,7 +12,7 @@ import java.nio.charset.StandardCharsets;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-/** A client that goes away in the middle of a stream cancels its generation. */
+/** A client that goes away cancels its generation: in the middle of a stream, or while it waits for a whole answer. */
 @Timeout(60) // a safety net against a hang, not a measurement
 class StreamCancelTest {
     private final FakeServer fake = new FakeServer();
@@ -49,5 +49,56 @@ class StreamCancelTest {
         assertThat(generation.result().join().finishReason()).isEqualTo(FinishReason.CANCELLED);
         fake.scheduler.manual = false;
         assertThat(fake.client.post("/generate", "{\"prompt\":\"Hi\"}").statusCode()).isEqualTo(200);
+    }
+
+    @Test
+    void aClientThatClosesWhileWaitingForAWholeAnswerCancelsTheGeneration() throws Exception {
+        fake.scheduler.manual = true;
+        FakeScheduler.Generation generation;
+        try (Socket socket = new Socket("127.0.0.1", fake.server.port())) {
+            String body = "{\"prompt\":\"Hi\",\"max_tokens\":100000}";
+            socket.getOutputStream().write(("POST /v1/completions HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/json\r\n"
+                    + "Content-Length: " + body.length() + "\r\n\r\n" + body).getBytes(StandardCharsets.UTF_8));
+            generation = fake.scheduler.next();
+            generation.token("Once");
+        }
+        // nothing is written to a client waiting for JSON: the server must look for the closed connection
+        generation.awaitCancel();
+
+        assertThat(generation.result().join().finishReason()).isEqualTo(FinishReason.CANCELLED);
+        fake.scheduler.manual = false;
+        assertThat(fake.client.post("/v1/completions", "{\"prompt\":\"Hi\"}").statusCode()).isEqualTo(200);
+    }
+
+    @Test
+    void aClientThatSendsItsNextRequestWhileWaitingIsNotMistakenForGone() throws Exception {
+        fake.scheduler.manual = true;
+        try (Socket socket = new Socket("127.0.0.1", fake.server.port())) {
+            String body = "{\"prompt\":\"Hi\",\"max_tokens\":5}";
+            byte[] request = ("POST /v1/completions HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/json\r\n"
+                    + "Content-Length: " + body.length() + "\r\n\r\n" + body).getBytes(StandardCharsets.UTF_8);
+            socket.getOutputStream().write(request);
+            FakeScheduler.Generation first = fake.scheduler.next();
+            socket.getOutputStream().write(request); // pipelined: the server reads ahead into it while it waits
+            Thread.sleep(600); // three of the server's looks for a closed connection (every 200 ms)
+            first.token("Once");
+            first.finish(FinishReason.LENGTH);
+            FakeScheduler.Generation second = fake.scheduler.next();
+            second.token("Twice");
+            second.finish(FinishReason.LENGTH);
+
+            // both answers, one after the other on the connection
+            InputStreamReader in = new InputStreamReader(socket.getInputStream(), StandardCharsets.UTF_8);
+            StringBuilder answers = new StringBuilder();
+            while (!answers.toString().contains("\"text\":\"Twice\"")) {
+                int c = in.read();
+                assertThat(c).as("the server closed the connection after: %s", answers).isNotNegative();
+                answers.append((char) c);
+            }
+            assertThat(answers.toString().split("HTTP/1.1 200 OK", -1)).hasSize(3);
+            assertThat(answers.toString()).contains("\"text\":\"Once\"");
+            assertThat(first.isCancelled()).isFalse();
+            assertThat(second.isCancelled()).isFalse();
+        }
     }
 }

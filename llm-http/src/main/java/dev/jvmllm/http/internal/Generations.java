@@ -12,21 +12,28 @@ import dev.jvmllm.api.Scheduler;
 import java.io.IOException;
 import java.io.InterruptedIOException;
 import java.time.Duration;
-import java.util.concurrent.CompletionException;
 import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.concurrent.locks.LockSupport;
 
 /**
- * Runs one generation for one HTTP exchange, on the exchange's (virtual) thread. Submitting
- * throws the scheduler's refusal (queue full, closed, invalid prompt) before any status is sent,
- * so it becomes an ordinary error answer. Non-streaming, the thread then blocks on the result
- * future. Streaming, the scheduler's listener only appends events to a queue of this request: the
- * engine thread never touches the socket, and this thread writes each event and flushes whenever
- * it has caught up, so a token costs at most one small write and a flush, and a slow client only
- * delays itself. How the queue spares the engine a wake-up per token: {@link EventQueue}. A failed write means the client went away: the generation is cancelled, freeing its
- * sequence within one engine step.
+ * Runs one generation for one HTTP exchange, on the exchange's thread. Submitting throws the
+ * scheduler's refusal (queue full, closed, invalid prompt) before any status is sent, so it
+ * becomes an ordinary error answer. Non-streaming, the thread then waits on the result future,
+ * looking now and then whether the client has closed the connection. Streaming, the scheduler's
+ * listener only appends events to a queue of this request: the engine thread never touches the
+ * socket, and this thread writes each event and flushes whenever it has caught up, so a token
+ * costs at most one small write and a flush, and a slow client only delays itself. How the queue
+ * spares the engine a wake-up per token: {@link EventQueue}. Either way, a client that went away
+ * (a closed connection, a failed write) cancels its generation, freeing its sequence within one
+ * engine step.
  */
 final class Generations {
+    /** How often a connection waiting for a whole answer looks whether its client has gone. */
+    static final int CLIENT_CHECK_MILLIS = 200;
+
     private final Scheduler scheduler;
     private final InFlight inFlight;
     private final Duration streamCoalescing;
@@ -50,12 +57,35 @@ final class Generations {
         GenerationHandle handle = scheduler.submit(request);
         GenerationResult result;
         try (InFlight.Tracked _ = inFlight.track(handle)) {
-            result = handle.result().join();
-        } catch (CompletionException e) {
+            result = awaitResult(handle, exchange);
+        } catch (ExecutionException e) {
             throw e.getCause() instanceof LlmException failure ? ApiError.from(failure)
                     : ApiError.internal("the generation failed: " + e.getCause());
         }
         Responses.json(exchange, 200, json -> format.writeResult(json, result));
+    }
+
+    /**
+     * Waits for the result, and every {@value #CLIENT_CHECK_MILLIS} ms looks whether the client is
+     * still there: one that closed its connection cancels the generation, as a streaming client
+     * does when a write to it fails. A request shorter than that never looks.
+     */
+    private static GenerationResult awaitResult(GenerationHandle handle, HttpExchange exchange)
+            throws IOException, ExecutionException {
+        while (true) {
+            try {
+                return handle.result().get(CLIENT_CHECK_MILLIS, TimeUnit.MILLISECONDS);
+            } catch (TimeoutException e) {
+                if (exchange instanceof SocketExchange socket && socket.clientClosed(1)) {
+                    handle.cancel();
+                    throw new IOException("the client closed the connection before its answer was ready");
+                }
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                handle.cancel();
+                throw new InterruptedIOException("interrupted while waiting for the generation");
+            }
+        }
     }
 
     private void stream(HttpExchange exchange, GenerationRequest request, ResponseFormat format) throws IOException {

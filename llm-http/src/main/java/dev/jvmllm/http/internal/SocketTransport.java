@@ -220,6 +220,32 @@ public final class SocketTransport implements AutoCloseable {
             return (InetSocketAddress) socket.getLocalSocketAddress();
         }
 
+        /**
+         * Whether the client has closed its end of the connection, found by reading ahead without
+         * losing anything: a byte that is there (the start of a pipelined request) stays in the
+         * buffer. Waits at most {@code timeoutMillis} for the socket to say. A client that half-closes
+         * its side while it waits for the answer looks closed too, as it does to nginx.
+         */
+        boolean clientClosed(int timeoutMillis) {
+            try {
+                socket.setSoTimeout(timeoutMillis);
+                try {
+                    in.mark(1);
+                    if (in.read() < 0) {
+                        return true;
+                    }
+                    in.reset();
+                    return false;
+                } catch (SocketTimeoutException e) {
+                    return false; // nothing to read, the connection is open: the client waits
+                } finally {
+                    socket.setSoTimeout((int) IDLE_TIMEOUT.toMillis());
+                }
+            } catch (IOException e) {
+                return true; // reset by the peer, or closed under us
+            }
+        }
+
         void closeSocket() {
             try {
                 socket.close();
