@@ -78,10 +78,7 @@ final class SocketExchange extends HttpExchange {
                 InputStream.nullInputStream(), () -> true, true);
     }
 
-    /**
-     * Whether the client has closed the connection, for a handler that waits a long time before
-     * it answers. Call it only after reading the whole request body.
-     */
+    /** Whether the client has closed the connection, for a handler that waits a long time before it answers. */
     boolean clientClosed(int timeoutMillis) {
         return connection.clientClosed(timeoutMillis);
     }
