@@ -217,9 +217,10 @@ public final class BenchCommand implements Callable<Integer> {
                     row.vsDirect());
         }
         out.println();
-        for (Check check : checks(rows, opened.info().backend(), rounds)) {
-            String perRequest = Double.isNaN(check.extraMillisPerRequest()) ? ""
-                    : String.format("  %+.2f ms a request", check.extraMillisPerRequest());
+        for (Check check : checks(rows, opened.info().backend())) {
+            String perRequest = check.isOneToOne()
+                    ? String.format("  %+.2f ms a request", check.row().pairedExtraMillisPerRequest(check.base(), rounds))
+                    : "";
             String verdict = Double.isNaN(check.floor()) ? "(no floor: the cost of the larger cache)"
                     : String.format("(floor %.2fx) %-5s", check.floor(), check.value() >= check.floor() ? "ok" : "BELOW");
             out.println(String.format("%-62s %6.2fx  %s%s", check.name(), check.value(), verdict, perRequest).stripTrailing());
@@ -233,7 +234,7 @@ public final class BenchCommand implements Callable<Integer> {
      * check also gives the extra time per request, which is what a fixed cost per request (thread
      * wake-ups, HTTP) shows up as.
      */
-    private static List<Check> checks(List<BenchRow> rows, String backend, int rounds) {
+    private static List<Check> checks(List<BenchRow> rows, String backend) {
         List<Check> checks = new ArrayList<>();
         ratio(rows, "direct", 1, 1, "peer", 1, 1, 1.3, checks);
         ratio(rows, "direct", BATCHED, BATCHED, "peer", BATCHED, BATCHED, 2.0, checks);
@@ -248,7 +249,7 @@ public final class BenchCommand implements Callable<Integer> {
         if (backend.equals("onnx")) {
             ratio(rows, "direct", BATCHED, BATCHED, "direct", 1, 1, 1.3, checks);
         }
-        return checks.stream().map(check -> check.withExtraMillis(rounds)).toList();
+        return checks;
     }
 
     /** Adds row / base where both ran; a NaN floor marks a ratio that is reported, not promised. */
@@ -257,7 +258,7 @@ public final class BenchCommand implements Callable<Integer> {
         var row = find(rows, path, concurrency, cache);
         var base = find(rows, basePath, baseConcurrency, baseCache);
         if (row != null && base != null) {
-            checks.add(new Check(row, base, row.pairedRatio(base), floor, Double.NaN));
+            checks.add(new Check(row, base, row.pairedRatio(base), floor));
         }
     }
 
@@ -266,15 +267,14 @@ public final class BenchCommand implements Callable<Integer> {
                 && r.cacheSequences() == cacheSequences).findFirst().orElse(null);
     }
 
-    /** @param extraMillisPerRequest NaN unless both rows run one stream, whose requests can be compared one to one */
-    private record Check(BenchRow row, BenchRow base, double value, double floor, double extraMillisPerRequest) {
+    private record Check(BenchRow row, BenchRow base, double value, double floor) {
         String name() {
             return row.label() + " / " + base.label();
         }
 
-        Check withExtraMillis(int rounds) {
-            boolean oneToOne = row.concurrency() == 1 && base.concurrency() == 1;
-            return oneToOne ? new Check(row, base, value, floor, row.pairedExtraMillisPerRequest(base, rounds)) : this;
+        /** Both rows run one stream, so their requests compare one to one. */
+        boolean isOneToOne() {
+            return row.concurrency() == 1 && base.concurrency() == 1;
         }
     }
 }
