@@ -66,7 +66,8 @@ final class RawHttpClient implements AutoCloseable {
         readLine(in);
     }
 
-    private void send(String method, String path, String body) throws IOException {
+    /** Sends a request without reading its answer (a body, when given, as JSON). */
+    void send(String method, String path, String body) throws IOException {
         byte[] bytes = body == null ? new byte[0] : body.getBytes(StandardCharsets.UTF_8);
         String head = method + " " + path + " HTTP/1.1\r\nHost: 127.0.0.1\r\n"
                 + (body == null ? "" : "Content-Type: application/json\r\nContent-Length: " + bytes.length + "\r\n")
@@ -75,6 +76,11 @@ final class RawHttpClient implements AutoCloseable {
         byte[] request = Arrays.copyOf(headBytes, headBytes.length + bytes.length);
         System.arraycopy(bytes, 0, request, headBytes.length, bytes.length);
         out.write(request);
+    }
+
+    /** The answers as they come, for a test that reads them itself. */
+    InputStream input() {
+        return in;
     }
 
     static String readHead(InputStream in) throws IOException {

@@ -7,7 +7,6 @@ import org.junit.jupiter.api.Timeout;
 
 import java.io.BufferedReader;
 import java.io.InputStreamReader;
-import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -26,13 +25,11 @@ class StreamCancelTest {
     void disconnectMidStreamCancelsTheGeneration() throws Exception {
         fake.scheduler.manual = true;
         FakeScheduler.Generation generation;
-        try (Socket socket = new Socket("127.0.0.1", fake.server.port())) {
-            String body = "{\"prompt\":\"Hi\",\"stream\":true,\"max_tokens\":100000}";
-            socket.getOutputStream().write(("POST /generate HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/json\r\n"
-                    + "Content-Length: " + body.length() + "\r\n\r\n" + body).getBytes(StandardCharsets.UTF_8));
+        try (RawHttpClient client = new RawHttpClient(fake.server.port())) {
+            client.send("POST", "/generate", "{\"prompt\":\"Hi\",\"stream\":true,\"max_tokens\":100000}");
             generation = fake.scheduler.next();
             generation.token("Once");
-            BufferedReader in = new BufferedReader(new InputStreamReader(socket.getInputStream(), StandardCharsets.UTF_8));
+            BufferedReader in = new BufferedReader(new InputStreamReader(client.input(), StandardCharsets.UTF_8));
             assertThat(in.readLine()).isEqualTo("HTTP/1.1 200 OK");
             String line;
             do {
@@ -55,10 +52,8 @@ class StreamCancelTest {
     void aClientThatClosesWhileWaitingForAWholeAnswerCancelsTheGeneration() throws Exception {
         fake.scheduler.manual = true;
         FakeScheduler.Generation generation;
-        try (Socket socket = new Socket("127.0.0.1", fake.server.port())) {
-            String body = "{\"prompt\":\"Hi\",\"max_tokens\":100000}";
-            socket.getOutputStream().write(("POST /v1/completions HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/json\r\n"
-                    + "Content-Length: " + body.length() + "\r\n\r\n" + body).getBytes(StandardCharsets.UTF_8));
+        try (RawHttpClient client = new RawHttpClient(fake.server.port())) {
+            client.send("POST", "/v1/completions", "{\"prompt\":\"Hi\",\"max_tokens\":100000}");
             generation = fake.scheduler.next();
             generation.token("Once");
         }
@@ -73,13 +68,11 @@ class StreamCancelTest {
     @Test
     void aClientThatSendsItsNextRequestWhileWaitingIsNotMistakenForGone() throws Exception {
         fake.scheduler.manual = true;
-        try (Socket socket = new Socket("127.0.0.1", fake.server.port())) {
+        try (RawHttpClient client = new RawHttpClient(fake.server.port())) {
             String body = "{\"prompt\":\"Hi\",\"max_tokens\":5}";
-            byte[] request = ("POST /v1/completions HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/json\r\n"
-                    + "Content-Length: " + body.length() + "\r\n\r\n" + body).getBytes(StandardCharsets.UTF_8);
-            socket.getOutputStream().write(request);
+            client.send("POST", "/v1/completions", body);
             FakeScheduler.Generation first = fake.scheduler.next();
-            socket.getOutputStream().write(request); // pipelined: the server reads ahead into it while it waits
+            client.send("POST", "/v1/completions", body); // pipelined: the server reads ahead into it while it waits
             Thread.sleep(600); // three of the server's looks for a closed connection (every 200 ms)
             first.token("Once");
             first.finish(FinishReason.LENGTH);
@@ -88,7 +81,7 @@ class StreamCancelTest {
             second.finish(FinishReason.LENGTH);
 
             // both answers, one after the other on the connection
-            InputStreamReader in = new InputStreamReader(socket.getInputStream(), StandardCharsets.UTF_8);
+            InputStreamReader in = new InputStreamReader(client.input(), StandardCharsets.UTF_8);
             StringBuilder answers = new StringBuilder();
             while (!answers.toString().contains("\"text\":\"Twice\"")) {
                 int c = in.read();
