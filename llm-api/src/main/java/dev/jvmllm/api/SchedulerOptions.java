@@ -14,9 +14,17 @@ import java.time.Duration;
  * @param timeoutPerToken a request without its own timeout gets this per requested token ...
  * @param timeoutFloor ... but at least this ...
  * @param timeoutCeiling ... and at most this
+ * @param idleSpin how long the engine thread, out of work, keeps looking for a new request before
+ *                 it sleeps. A request that comes meanwhile starts without waking a sleeping
+ *                 thread, which on a virtual machine whose idle core has halted takes a few hundred
+ *                 microseconds; a caller that submits again as soon as its answer came (an HTTP
+ *                 client on keep-alive, a loop of requests) gets there in well under a millisecond.
+ *                 The cost is up to that much of one core's time each time the engine runs out
+ *                 of work. {@link Duration#ZERO} sleeps at once.
  */
 public record SchedulerOptions(int maxSequences, int maxQueued, int contextSize, int maxBatchTokens, int threads,
-                               Duration timeoutPerToken, Duration timeoutFloor, Duration timeoutCeiling) {
+                               Duration timeoutPerToken, Duration timeoutFloor, Duration timeoutCeiling,
+                               Duration idleSpin) {
 
     public SchedulerOptions {
         if (maxSequences < 1) {
@@ -35,40 +43,57 @@ public record SchedulerOptions(int maxSequences, int maxQueued, int contextSize,
         if (timeoutFloor.compareTo(timeoutCeiling) > 0) {
             throw new IllegalArgumentException("timeoutFloor must not exceed timeoutCeiling");
         }
+        if (idleSpin.isNegative() || idleSpin.compareTo(MAX_IDLE_SPIN) > 0) {
+            throw new IllegalArgumentException("idleSpin must be between 0 and " + MAX_IDLE_SPIN.toMillis()
+                    + " ms, got " + idleSpin);
+        }
     }
 
-    /** 8 sequences, 64 waiting, the model's context, 512 tokens a step, threads by model size, 1 s a token within 30 s .. 10 min. */
+    /** The longest {@link #idleSpin}: beyond it, spinning costs more than any wake-up it could spare. */
+    public static final Duration MAX_IDLE_SPIN = Duration.ofMillis(10);
+
+    /**
+     * 8 sequences, 64 waiting, the model's context, 512 tokens a step, threads by model size, 1 s a
+     * token within 30 s .. 10 min, 1 ms of idle spin.
+     */
     public static SchedulerOptions defaults() {
-        return new SchedulerOptions(8, 64, 0, 512, 0, Duration.ofSeconds(1), Duration.ofSeconds(30), Duration.ofMinutes(10));
+        return new SchedulerOptions(8, 64, 0, 512, 0, Duration.ofSeconds(1), Duration.ofSeconds(30), Duration.ofMinutes(10),
+                Duration.ofMillis(1));
     }
 
     public SchedulerOptions withMaxSequences(int value) {
         return new SchedulerOptions(value, maxQueued, contextSize, Math.max(maxBatchTokens, value), threads,
-                timeoutPerToken, timeoutFloor, timeoutCeiling);
+                timeoutPerToken, timeoutFloor, timeoutCeiling, idleSpin);
     }
 
     public SchedulerOptions withMaxQueued(int value) {
         return new SchedulerOptions(maxSequences, value, contextSize, maxBatchTokens, threads,
-                timeoutPerToken, timeoutFloor, timeoutCeiling);
+                timeoutPerToken, timeoutFloor, timeoutCeiling, idleSpin);
     }
 
     public SchedulerOptions withContextSize(int value) {
         return new SchedulerOptions(maxSequences, maxQueued, value, maxBatchTokens, threads,
-                timeoutPerToken, timeoutFloor, timeoutCeiling);
+                timeoutPerToken, timeoutFloor, timeoutCeiling, idleSpin);
     }
 
     public SchedulerOptions withMaxBatchTokens(int value) {
         return new SchedulerOptions(maxSequences, maxQueued, contextSize, value, threads,
-                timeoutPerToken, timeoutFloor, timeoutCeiling);
+                timeoutPerToken, timeoutFloor, timeoutCeiling, idleSpin);
     }
 
     public SchedulerOptions withThreads(int value) {
         return new SchedulerOptions(maxSequences, maxQueued, contextSize, maxBatchTokens, value,
-                timeoutPerToken, timeoutFloor, timeoutCeiling);
+                timeoutPerToken, timeoutFloor, timeoutCeiling, idleSpin);
     }
 
     public SchedulerOptions withTimeouts(Duration perToken, Duration floor, Duration ceiling) {
-        return new SchedulerOptions(maxSequences, maxQueued, contextSize, maxBatchTokens, threads, perToken, floor, ceiling);
+        return new SchedulerOptions(maxSequences, maxQueued, contextSize, maxBatchTokens, threads, perToken, floor, ceiling,
+                idleSpin);
+    }
+
+    public SchedulerOptions withIdleSpin(Duration value) {
+        return new SchedulerOptions(maxSequences, maxQueued, contextSize, maxBatchTokens, threads,
+                timeoutPerToken, timeoutFloor, timeoutCeiling, value);
     }
 
     /** The processor these options call for. */

@@ -52,7 +52,7 @@ public final class ContinuousBatchingScheduler implements Scheduler {
         BatchProcessor processor = model.newBatchProcessor(options.processorOptions());
         try {
             this.generations = new GenerationFactory(model, processor.options().contextSize(), stats, clock);
-            this.engine = new Engine(processor, options.maxQueued(), stats, clock);
+            this.engine = new Engine(processor, options.maxQueued(), options.idleSpin(), stats, clock);
         } catch (RuntimeException e) {
             processor.close(); // until the engine runs, the processor is ours to clean up
             throw e;

@@ -12,7 +12,10 @@ import static dev.jvmllm.scheduler.Fixtures.greedy;
 import static dev.jvmllm.scheduler.Fixtures.joinResult;
 import static org.assertj.core.api.Assertions.assertThat;
 
-/** With nothing to do the engine thread is parked: it uses no CPU and a submit wakes it. */
+/**
+ * Out of work, the engine thread looks for the next request for {@code idleSpin}, then parks: it
+ * uses no CPU and a submit wakes it.
+ */
 class IdleEngineTest {
 
     @Test
@@ -32,6 +35,30 @@ class IdleEngineTest {
             assertThat(engine.getState()).isEqualTo(Thread.State.WAITING);
 
             assertThat(joinResult(scheduler.submit(greedy("again", 4))).completionTokens()).isEqualTo(4);
+        }
+    }
+
+    @Test
+    void aRequestThatComesWhileTheEngineSpinsStartsWithoutWakingIt() throws Exception {
+        FakeModel model = new FakeModel(Script.mixing());
+        SchedulerOptions options = SchedulerOptions.defaults().withIdleSpin(SchedulerOptions.MAX_IDLE_SPIN);
+        try (ContinuousBatchingScheduler scheduler = new ContinuousBatchingScheduler(model, options)) {
+            Thread engine = scheduler.engineThread();
+            awaitParked(engine);
+            ThreadMXBean threads = ManagementFactory.getThreadMXBean();
+            long parksBefore = threads.getThreadInfo(engine.threadId()).getWaitedCount();
+
+            int requests = 20;
+            for (int i = 0; i < requests; i++) {
+                assertThat(joinResult(scheduler.submit(greedy("request " + i, 2))).completionTokens()).isEqualTo(2);
+            }
+
+            // without the spin the engine parks after every request, long before its caller is back
+            // with the next one; with it, only a caller that took longer than the spin finds it parked
+            long parks = threads.getThreadInfo(engine.threadId()).getWaitedCount() - parksBefore;
+            assertThat(parks).as("times the engine parked between %d back-to-back requests", requests)
+                    .isLessThan(requests / 2);
+            awaitParked(engine);
         }
     }
 

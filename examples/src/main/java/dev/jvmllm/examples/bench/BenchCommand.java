@@ -13,6 +13,7 @@ import dev.jvmllm.api.Schedulers;
 import dev.jvmllm.http.LlmServer;
 import picocli.CommandLine.Command;
 import dev.jvmllm.examples.cli.ModelOptionsMixin;
+import dev.jvmllm.examples.cli.SchedulerOptionsMixin;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
@@ -43,6 +44,9 @@ public final class BenchCommand implements Callable<Integer> {
 
     @Mixin
     ModelOptionsMixin model;
+
+    @Mixin
+    SchedulerOptionsMixin schedulerOptions;
 
     @Option(names = "--json", paramLabel = "FILE", description = "also write the rows as JSON")
     Path json;
@@ -84,8 +88,8 @@ public final class BenchCommand implements Callable<Integer> {
             // every path, the peer's included, runs on the thread count the library chooses for this model
             int threadCount = ProcessorOptions.defaults().withThreads(model.threads()).effectiveThreads(opened.info());
             ProcessorOptions processorOptions = ProcessorOptions.defaults().withContextSize(context).withThreads(threadCount);
-            try (Scheduler scheduler = Schedulers.create(opened, SchedulerOptions.defaults().withMaxSequences(BATCHED)
-                         .withContextSize(context).withThreads(threadCount));
+            try (Scheduler scheduler = Schedulers.create(opened, schedulerOptions.applyTo(SchedulerOptions.defaults()
+                         .withMaxSequences(BATCHED).withContextSize(context).withThreads(threadCount)));
                  LlmServer server = noHttp ? null : LlmServer.builder(scheduler).port(0).build().start()) {
                 String backendName = opened.info().backend();
                 // one stream on a cache for one (what the peer x1 runs), and on the scheduler's cache (what

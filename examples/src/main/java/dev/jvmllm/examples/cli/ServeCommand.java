@@ -19,6 +19,9 @@ final class ServeCommand implements Callable<Integer> {
     @Mixin
     ModelOptionsMixin model;
 
+    @Mixin
+    SchedulerOptionsMixin schedulerOptions;
+
     @Option(names = "--host", defaultValue = "127.0.0.1", description = "default: ${DEFAULT-VALUE}")
     String host;
 
@@ -42,8 +45,8 @@ final class ServeCommand implements Callable<Integer> {
     public Integer call() throws InterruptedException {
         String key = apiKey != null ? apiKey : System.getenv("LLM_API_KEY");
         Model opened = model.open();
-        Scheduler scheduler = Schedulers.create(opened, SchedulerOptions.defaults().withMaxSequences(parallel)
-                .withMaxQueued(queue).withContextSize(model.contextSize).withThreads(model.threads));
+        Scheduler scheduler = Schedulers.create(opened, schedulerOptions.applyTo(SchedulerOptions.defaults()
+                .withMaxSequences(parallel).withMaxQueued(queue).withContextSize(model.contextSize).withThreads(model.threads)));
         LlmServer.Builder builder = LlmServer.builder(scheduler).host(host).port(port).chatTemplate(chatTemplate);
         if (key != null && !key.isBlank()) {
             builder.apiKey(key);

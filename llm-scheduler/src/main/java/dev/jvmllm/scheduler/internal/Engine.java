@@ -26,8 +26,9 @@ import java.util.function.LongSupplier;
  * {@link Command}s to its inbox and read their own request's future and events. Every step:
  * take commands → end overdue requests → retire ended ones (their sequences are released) →
  * admit waiting ones → plan one batch over all active sequences → one forward pass → hand out
- * the logits. With nothing to do the thread blocks on the inbox, so an idle engine costs no CPU,
- * and a submit wakes it.
+ * the logits. With nothing to do the thread looks at the inbox for a short while
+ * ({@link dev.jvmllm.api.SchedulerOptions#idleSpin}), then blocks on it, so an idle engine costs
+ * no CPU and a submit wakes it.
  */
 public final class Engine implements Runnable {
     private static final Logger log = LoggerFactory.getLogger(Engine.class);
@@ -37,6 +38,7 @@ public final class Engine implements Runnable {
     private final LongSupplier clock;
     private final int maxQueued;
     private final int capacity;
+    private final long idleSpinNanos;
     private final BlockingQueue<Command> inbox = new LinkedBlockingQueue<>();
     private final AtomicLong ids = new AtomicLong();
     /** Requests accepted and not yet completed; submit refuses more than {@link #capacity}. */
@@ -58,15 +60,17 @@ public final class Engine implements Runnable {
     /**
      * @param processor the processor it drives and, at the end, closes
      * @param maxQueued how many requests may wait for a sequence
+     * @param idleSpin how long to look for a command before blocking, once out of work
      * @param clock {@link System#nanoTime()}, or a test's clock; the generations' factory must use the same
      */
-    public Engine(BatchProcessor processor, int maxQueued, SchedulerStats stats, LongSupplier clock) {
+    public Engine(BatchProcessor processor, int maxQueued, Duration idleSpin, SchedulerStats stats, LongSupplier clock) {
         this.processor = processor;
         this.stats = stats;
         this.clock = clock;
         int sequences = processor.options().maxSequences();
         this.maxQueued = maxQueued;
         this.capacity = sequences + maxQueued;
+        this.idleSpinNanos = idleSpin.toNanos();
         this.active = new ActiveSequences(sequences);
         this.bySequence = new ScheduledRequest[sequences];
         this.planner = new StepPlanner(processor.options().maxBatchTokens(), sequences);
@@ -158,10 +162,33 @@ public final class Engine implements Runnable {
      * sequence is free), so no deadline can pass unnoticed while the thread is parked.
      */
     private void receiveCommands() throws InterruptedException {
-        Command command = hasWork() ? inbox.poll() : inbox.take();
+        Command command = inbox.poll();
+        if (command == null && !hasWork()) {
+            command = spinForCommand();
+            if (command == null) {
+                command = inbox.take();
+            }
+        }
         for (; command != null; command = inbox.poll()) {
             apply(command);
         }
+    }
+
+    /**
+     * Looks for a command for up to {@code idleSpin}, by the wall clock whatever the engine's clock.
+     * An empty {@link LinkedBlockingQueue} answers {@code poll} from its count alone, so the
+     * submitting threads never wait on the spinning one.
+     */
+    private Command spinForCommand() {
+        long start = System.nanoTime();
+        while (System.nanoTime() - start < idleSpinNanos) {
+            Thread.onSpinWait();
+            Command command = inbox.poll();
+            if (command != null) {
+                return command;
+            }
+        }
+        return null;
     }
 
     private void apply(Command command) {

@@ -1,0 +1,19 @@
+package dev.jvmllm.examples.cli;
+
+import dev.jvmllm.api.SchedulerOptions;
+import picocli.CommandLine.Option;
+
+import java.time.Duration;
+
+/** The scheduler's options that serve and bench share. */
+public final class SchedulerOptionsMixin {
+    @Option(names = "--idle-spin-us", paramLabel = "US",
+            description = "how long the engine looks for the next request before it sleeps, 0 to 10000 µs;"
+                    + " default: 1000 (SchedulerOptions.idleSpin)")
+    Long idleSpinMicros;
+
+    /** {@code options} with what was given on the command line. */
+    public SchedulerOptions applyTo(SchedulerOptions options) {
+        return idleSpinMicros == null ? options : options.withIdleSpin(Duration.ofNanos(idleSpinMicros * 1_000L));
+    }
+}
