@@ -20,7 +20,8 @@ import java.time.Duration;
  *                 microseconds; a caller that submits again as soon as its answer came (an HTTP
  *                 client on keep-alive, a loop of requests) gets there in well under a millisecond.
  *                 The cost is up to that much of one core's time each time the engine runs out
- *                 of work. {@link Duration#ZERO} sleeps at once.
+ *                 of work. {@link Duration#ZERO} sleeps at once, as does a JVM with one processor
+ *                 (where the spinning thread would only hold off the caller it waits for).
  */
 public record SchedulerOptions(int maxSequences, int maxQueued, int contextSize, int maxBatchTokens, int threads,
                                Duration timeoutPerToken, Duration timeoutFloor, Duration timeoutCeiling,

@@ -11,6 +11,7 @@ import java.lang.management.ThreadMXBean;
 import static dev.jvmllm.scheduler.Fixtures.greedy;
 import static dev.jvmllm.scheduler.Fixtures.joinResult;
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 /**
  * Out of work, the engine thread looks for the next request for {@code idleSpin}, then parks: it
@@ -40,6 +41,7 @@ class IdleEngineTest {
 
     @Test
     void aRequestThatComesWhileTheEngineSpinsStartsWithoutWakingIt() throws Exception {
+        assumeTrue(Runtime.getRuntime().availableProcessors() > 1, "the engine spins only with more than one processor");
         FakeModel model = new FakeModel(Script.mixing());
         SchedulerOptions options = SchedulerOptions.defaults().withIdleSpin(SchedulerOptions.MAX_IDLE_SPIN);
         try (ContinuousBatchingScheduler scheduler = new ContinuousBatchingScheduler(model, options)) {

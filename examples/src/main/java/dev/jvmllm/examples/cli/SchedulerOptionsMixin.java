@@ -4,6 +4,7 @@ import dev.jvmllm.api.SchedulerOptions;
 import picocli.CommandLine.Option;
 
 import java.time.Duration;
+import java.time.temporal.ChronoUnit;
 
 /** The scheduler's options that serve and bench share. */
 public final class SchedulerOptionsMixin {
@@ -14,6 +15,6 @@ public final class SchedulerOptionsMixin {
 
     /** {@code options} with what was given on the command line. */
     public SchedulerOptions applyTo(SchedulerOptions options) {
-        return idleSpinMicros == null ? options : options.withIdleSpin(Duration.ofNanos(idleSpinMicros * 1_000L));
+        return idleSpinMicros == null ? options : options.withIdleSpin(Duration.of(idleSpinMicros, ChronoUnit.MICROS));
     }
 }

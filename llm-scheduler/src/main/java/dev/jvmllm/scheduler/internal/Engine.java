@@ -70,7 +70,8 @@ public final class Engine implements Runnable {
         int sequences = processor.options().maxSequences();
         this.maxQueued = maxQueued;
         this.capacity = sequences + maxQueued;
-        this.idleSpinNanos = idleSpin.toNanos();
+        // on one CPU the spinning thread would only hold off the caller it waits for
+        this.idleSpinNanos = Runtime.getRuntime().availableProcessors() > 1 ? idleSpin.toNanos() : 0;
         this.active = new ActiveSequences(sequences);
         this.bySequence = new ScheduledRequest[sequences];
         this.planner = new StepPlanner(processor.options().maxBatchTokens(), sequences);
