@@ -119,13 +119,13 @@ final class Generations {
                     format.writeStreamEnd(sse, finished.result(),
                             streamedChars < text.length() ? text.substring(streamedChars) : "");
                     sse.done();
-                    sse.flush();
+                    sse.finish();
                     return;
                 }
                 case GenerationEvent.Failed failed -> {
                     sse.error(ApiError.from(failed.error()));
                     sse.done();
-                    sse.flush();
+                    sse.finish();
                     return;
                 }
             }
