@@ -17,8 +17,8 @@ import java.time.Duration;
  * @param idleSpin how long the engine thread, out of work, keeps looking for a new request before
  *                 it sleeps. A request that comes meanwhile starts without waking a sleeping
  *                 thread, which on a virtual machine whose idle core has halted takes a few hundred
- *                 microseconds; a caller that submits again as soon as its answer came (an HTTP
- *                 client on keep-alive, a loop of requests) gets there in well under a millisecond.
+ *                 microseconds; a caller that submits again as soon as its answer came (a loop
+ *                 of requests, a pipeline of steps) gets there in microseconds.
  *                 The cost is up to that much of one core's time each time the engine runs out
  *                 of work. {@link Duration#ZERO} sleeps at once, as does a JVM with one processor
  *                 (where the spinning thread would only hold off the caller it waits for).
