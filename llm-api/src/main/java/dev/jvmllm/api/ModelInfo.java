@@ -12,15 +12,24 @@ import java.util.Objects;
  * @param architecture the architecture as the model file names it, such as {@code llama}
  * @param vocabularySize number of token ids; valid ids are {@code 0 .. vocabularySize - 1}
  * @param trainedContextLength the context length the model was trained with
- * @param weightBytes the size of the model's weight files, which decides the default thread count
- *                    ({@link ProcessorOptions#effectiveThreads(ModelInfo)})
+ * @param weightBytes the size of the model's weight files
+ * @param runtime what runs it, with its version: {@code llama.cpp 0.5.0-dev}, {@code llama.cpp b4916},
+ *                {@code onnxruntime 1.23.2}
+ * @param defaultThreads the CPU threads a processor uses when its options ask for none
+ *                       ({@link ProcessorOptions#effectiveThreads(ModelInfo)}): the backend's
+ *                       choice for this model and runtime
  */
 public record ModelInfo(String name, Path source, String backend, String architecture,
-                        int vocabularySize, int trainedContextLength, long weightBytes) {
+                        int vocabularySize, int trainedContextLength, long weightBytes, String runtime,
+                        int defaultThreads) {
     public ModelInfo {
         Objects.requireNonNull(name, "name");
         Objects.requireNonNull(source, "source");
         Objects.requireNonNull(backend, "backend");
         Objects.requireNonNull(architecture, "architecture");
+        Objects.requireNonNull(runtime, "runtime");
+        if (defaultThreads < 1) {
+            throw new IllegalArgumentException("defaultThreads must be at least 1, got " + defaultThreads);
+        }
     }
 }

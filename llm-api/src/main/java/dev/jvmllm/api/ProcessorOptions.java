@@ -7,7 +7,7 @@ package dev.jvmllm.api;
  * @param contextSize the most tokens (prompt and generated) one sequence can hold; 0 means the
  *                    model's trained context length. Every sequence gets this much KV space.
  * @param maxBatchTokens the most tokens one {@link BatchProcessor#process} call takes
- * @param threads CPU threads for the forward pass; 0 chooses by the model's size
+ * @param threads CPU threads for the forward pass; 0 leaves the choice to the backend
  *                (see {@link #effectiveThreads(ModelInfo)})
  */
 public record ProcessorOptions(int maxSequences, int contextSize, int maxBatchTokens, int threads) {
@@ -27,14 +27,7 @@ public record ProcessorOptions(int maxSequences, int contextSize, int maxBatchTo
         }
     }
 
-    /**
-     * Below this size a forward pass is so short that splitting it across threads costs more in
-     * synchronisation than it saves: stories260K (1.2 MB) decodes at about 7,000 tokens/s on one
-     * thread and about 530 on two, on a 2-core machine.
-     */
-    public static final long SINGLE_THREAD_WEIGHT_BYTES = 64L << 20;
-
-    /** One sequence, the model's context, batches of up to 512 tokens, threads chosen by the model's size. */
+    /** One sequence, the model's context, batches of up to 512 tokens, threads chosen by the backend. */
     public static ProcessorOptions defaults() {
         return new ProcessorOptions(1, 0, 512, 0);
     }
@@ -55,16 +48,8 @@ public record ProcessorOptions(int maxSequences, int contextSize, int maxBatchTo
         return new ProcessorOptions(maxSequences, contextSize, maxBatchTokens, value);
     }
 
-    /**
-     * The thread count to use for this model: {@link #threads()} when set; else one thread for
-     * models smaller than {@link #SINGLE_THREAD_WEIGHT_BYTES}, and the machine's cores for larger ones.
-     */
+    /** The thread count to use for this model: {@link #threads()} when set, else {@link ModelInfo#defaultThreads()}. */
     public int effectiveThreads(ModelInfo model) {
-        return threads > 0 ? threads : defaultThreads(model.weightBytes());
-    }
-
-    /** The thread count chosen for a model of this size when none is set. */
-    public static int defaultThreads(long weightBytes) {
-        return weightBytes < SINGLE_THREAD_WEIGHT_BYTES ? 1 : Runtime.getRuntime().availableProcessors();
+        return threads > 0 ? threads : model.defaultThreads();
     }
 }

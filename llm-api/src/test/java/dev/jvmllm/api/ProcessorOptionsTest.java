@@ -9,21 +9,25 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 class ProcessorOptionsTest {
 
-    private static ModelInfo modelOf(long weightBytes) {
-        return new ModelInfo("m", Path.of("m.gguf"), "test", "llama", 512, 2048, weightBytes);
+    private static ModelInfo modelWithDefaultThreads(int threads) {
+        return new ModelInfo("m", Path.of("m.gguf"), "test", "llama", 512, 2048, 1_000, "test 1.0", threads);
     }
 
     @Test
-    void smallModelsRunOnOneThreadAndLargeOnesOnEveryCore() {
-        ProcessorOptions auto = ProcessorOptions.defaults();
-        assertThat(auto.effectiveThreads(modelOf(1_185_376))).isEqualTo(1);
-        assertThat(auto.effectiveThreads(modelOf(ProcessorOptions.SINGLE_THREAD_WEIGHT_BYTES)))
-                .isEqualTo(Runtime.getRuntime().availableProcessors());
+    void noThreadCountTakesTheBackendsChoiceForTheModel() {
+        assertThat(ProcessorOptions.defaults().effectiveThreads(modelWithDefaultThreads(1))).isEqualTo(1);
+        assertThat(ProcessorOptions.defaults().effectiveThreads(modelWithDefaultThreads(6))).isEqualTo(6);
     }
 
     @Test
     void anExplicitThreadCountWins() {
-        assertThat(ProcessorOptions.defaults().withThreads(3).effectiveThreads(modelOf(1))).isEqualTo(3);
+        assertThat(ProcessorOptions.defaults().withThreads(3).effectiveThreads(modelWithDefaultThreads(1))).isEqualTo(3);
+    }
+
+    @Test
+    void modelInfoNeedsAtLeastOneDefaultThread() {
+        assertThatThrownBy(() -> modelWithDefaultThreads(0)).isInstanceOf(IllegalArgumentException.class)
+                .hasMessage("defaultThreads must be at least 1, got 0");
     }
 
     @Test

@@ -5,8 +5,10 @@ import dev.jvmllm.api.ModelLoadException;
 import dev.jvmllm.api.ModelOptions;
 import dev.jvmllm.gguf.GgufFile;
 import dev.jvmllm.gguf.GgufFormatException;
-import dev.jvmllm.llamacpp.internal.LlamaNative;
-import dev.jvmllm.llamacpp.internal.NativeLibrary;
+import dev.jvmllm.llamacpp.internal.B4916Library;
+import dev.jvmllm.llamacpp.internal.CurrentLibrary;
+import dev.jvmllm.llamacpp.internal.LlamaLibraries;
+import dev.jvmllm.llamacpp.internal.LlamaLibrary;
 import dev.jvmllm.llamacpp.internal.NativeLog;
 import dev.jvmllm.spi.Backend;
 import org.slf4j.Logger;
@@ -19,14 +21,19 @@ import java.lang.foreign.MemorySegment;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Locale;
-
-import static java.lang.foreign.ValueLayout.JAVA_BOOLEAN;
-import static java.lang.foreign.ValueLayout.JAVA_INT;
+import java.util.Optional;
 
 /**
- * Runs GGUF models with llama.cpp: the native library that {@code de.kherud:llama} ships, called
- * through {@code java.lang.foreign}. Found by {@link java.util.ServiceLoader} under the name
- * {@value #NAME}; usually reached through {@link dev.jvmllm.api.Backends#open}.
+ * Runs GGUF models with llama.cpp, called through {@code java.lang.foreign}. Found by
+ * {@link java.util.ServiceLoader} under the name {@value #NAME}; usually reached through
+ * {@link dev.jvmllm.api.Backends#open}.
+ *
+ * <p>The llama.cpp library is chosen per model: {@link ModelOptions#nativeLibrary()}, else the
+ * system property {@code jvmllm.llamacpp.library}, else the environment variable
+ * {@code LLM_LLAMA_LIBRARY}, else the current llama.cpp that {@code ./llm fetch llama.cpp}
+ * installs, else the one inside {@code de.kherud:llama} (b4916). Two C APIs are spoken, b4916's
+ * and llama.cpp 0.5's; which one a library has is read from the library, and one that has
+ * neither is refused with a {@link ModelLoadException} saying what was found.
  *
  * <p>Before llama.cpp sees a file, {@link #open} checks that it exists, is readable and is a
  * complete GGUF file (its header, with {@link GgufFile}), so the common mistakes get a clear
@@ -39,6 +46,7 @@ public final class LlamaCppBackend implements Backend {
     public static final String NAME = "llamacpp";
 
     private static final Logger log = LoggerFactory.getLogger(LlamaCppBackend.class);
+    private static final String UNKNOWN_ARCHITECTURE = "unknown model architecture: ";
 
     /** For {@link java.util.ServiceLoader}; loads nothing native. */
     public LlamaCppBackend() {
@@ -65,10 +73,12 @@ public final class LlamaCppBackend implements Backend {
 
     /**
      * Opens a GGUF model. {@link ModelOptions#gpuLayers()} becomes llama.cpp's
-     * {@code n_gpu_layers} (the bundled CPU build ignores it).
+     * {@code n_gpu_layers}; a library without a GPU backend runs every layer on the CPU and says
+     * so in a warning.
      *
-     * @throws ModelLoadException if the file is missing, empty, not a GGUF file, truncated, or
-     *                            llama.cpp cannot load it (unsupported architecture, missing tensors)
+     * @throws ModelLoadException if the file is missing, empty, not a GGUF file, truncated, the
+     *                            chosen llama.cpp library cannot be used, or it cannot load the
+     *                            model (an architecture it does not know, missing tensors)
      */
     @Override
     public Model open(Path path, ModelOptions options) {
@@ -76,34 +86,106 @@ public final class LlamaCppBackend implements Backend {
         GgufFile header = checkFile(absolute);
         String architecture = header.architecture().orElseThrow(() -> new ModelLoadException(
                 "not a model: " + absolute + " has no general.architecture in its GGUF metadata"));
-        try {
-            NativeLibrary.lookup();
-            LlamaNative.init();
-        } catch (RuntimeException | LinkageError e) {
-            throw new ModelLoadException(e.getMessage(), e);
+        LlamaLibrary library = library(options);
+        if (options.gpuLayers() > 0 && !library.supportsGpuOffload()) {
+            log.warn("{} layers were asked to go to a GPU, but {} has no GPU backend (llama_supports_gpu_offload is"
+                    + " false): the model runs on the CPU", options.gpuLayers(), library);
         }
         MemorySegment model;
         try (Arena arena = Arena.ofConfined()) {
-            MemorySegment params = LlamaNative.modelDefaultParams(arena);
-            params.set(JAVA_INT, LlamaNative.offset(LlamaNative.MODEL_PARAMS, "n_gpu_layers"), options.gpuLayers());
-            params.set(JAVA_BOOLEAN, LlamaNative.offset(LlamaNative.MODEL_PARAMS, "use_mmap"), true);
+            MemorySegment params = library.modelParams(arena, options.gpuLayers());
             NativeLog.clearFirstError();
             long start = System.nanoTime();
-            model = LlamaNative.modelLoadFromFile(arena.allocateFrom(absolute.toString()), params);
+            model = library.modelLoadFromFile(arena.allocateFrom(absolute.toString()), params);
             if (model.equals(MemorySegment.NULL)) {
-                String reason = NativeLog.firstError();
-                throw new ModelLoadException("llama.cpp could not load " + absolute + ": architecture '" + architecture
-                        + "'" + (reason == null ? "" : ": " + reason));
+                throw loadFailure(absolute, architecture, library, NativeLog.firstError());
             }
-            log.debug("loaded {} ({}) in {} ms", absolute, architecture, (System.nanoTime() - start) / 1_000_000);
+            log.debug("loaded {} ({}) on {} in {} ms", absolute, architecture, library,
+                    (System.nanoTime() - start) / 1_000_000);
         } finally {
             NativeLog.clearFirstError();
         }
         try {
-            return new LlamaCppModel(absolute, architecture, header.fileSize(), model);
+            return new LlamaCppModel(library, absolute, architecture, header.fileSize(), model);
         } catch (RuntimeException e) {
-            LlamaNative.modelFree(model);
+            library.modelFree(model);
             throw e;
+        }
+    }
+
+    private static LlamaLibrary library(ModelOptions options) {
+        try {
+            return LlamaLibraries.get(options.nativeLibrary());
+        } catch (ModelLoadException e) {
+            throw e;
+        } catch (RuntimeException | LinkageError e) {
+            throw new ModelLoadException("cannot load the llama.cpp library: " + e.getMessage(), e);
+        }
+    }
+
+    /**
+     * Why llama.cpp returned no model. An architecture the library does not know is common with
+     * the bundled b4916 (from March 2025), so the message says which library would load it.
+     */
+    private static ModelLoadException loadFailure(Path file, String architecture, LlamaLibrary library, String reason) {
+        if (reason != null && reason.contains(UNKNOWN_ARCHITECTURE)) {
+            String advice = library instanceof B4916Library
+                    ? "; a current llama.cpp (" + CurrentLibrary.SPOKEN_VERSIONS.getFirst() + "x) may: install it with"
+                    + " ./llm fetch llama.cpp (it is then the default), or choose one with --llama-library PATH"
+                    : "; a newer llama.cpp may";
+            return new ModelLoadException(library.describe() + " (" + library.path() + ") does not know the model"
+                    + " architecture '" + architecture + "' of " + file + advice);
+        }
+        return new ModelLoadException("llama.cpp could not load " + file + ": architecture '" + architecture + "'"
+                + (reason == null ? "" : ": " + reason));
+    }
+
+    /**
+     * Writes {@code input} (a GGUF model, usually F32 or F16) quantized to {@code type} as
+     * {@code output}, with llama.cpp's {@code llama_model_quantize} on the library that
+     * {@code nativeLibrary} chooses (as {@link ModelOptions#nativeLibrary()}; empty for the
+     * default). The bundled b4916 does not export that function; a current llama.cpp does.
+     *
+     * @param threads 0 for one per core
+     * @throws ModelLoadException if the input is not a complete GGUF model, the output cannot be
+     *                            written, the library cannot quantize, or quantizing fails
+     */
+    public static void quantize(Path input, Path output, QuantizationType type, Optional<String> nativeLibrary,
+                                int threads) {
+        Path source = input.toAbsolutePath();
+        Path target = output.toAbsolutePath();
+        GgufFile header = checkFile(source);
+        if (header.architecture().isEmpty()) {
+            throw new ModelLoadException("not a model: " + source + " has no general.architecture in its GGUF metadata");
+        }
+        if (threads < 0) {
+            throw new IllegalArgumentException("threads must not be negative, got " + threads);
+        }
+        if (target.equals(source)) {
+            throw new ModelLoadException("the quantized model must go to another file than " + source);
+        }
+        Path directory = target.getParent();
+        if (directory == null || !Files.isDirectory(directory) || !Files.isWritable(directory)) {
+            throw new ModelLoadException("cannot write " + target + ": " + directory + " is not a writable directory");
+        }
+        LlamaLibrary library = library(new ModelOptions(Optional.empty(), 0, nativeLibrary));
+        LlamaLibrary.Quantizer quantizer = library.quantizer().orElseThrow(() -> new ModelLoadException(
+                library.describe() + " (" + library.path() + ") does not export llama_model_quantize; quantize with a"
+                        + " current llama.cpp: ./llm fetch llama.cpp installs one, or choose one with --llama-library PATH"));
+        try (Arena arena = Arena.ofConfined()) {
+            NativeLog.clearFirstError();
+            long start = System.nanoTime();
+            int result = quantizer.quantize(arena.allocateFrom(source.toString()), arena.allocateFrom(target.toString()),
+                    type.fileType(), threads);
+            if (result != 0) {
+                String reason = NativeLog.firstError();
+                throw new ModelLoadException("llama.cpp could not quantize " + source + " to " + type.label()
+                        + (reason == null ? "" : ": " + reason));
+            }
+            log.debug("quantized {} to {} as {} in {} ms", source, type.label(), target,
+                    (System.nanoTime() - start) / 1_000_000);
+        } finally {
+            NativeLog.clearFirstError();
         }
     }
 
@@ -123,7 +205,9 @@ public final class LlamaCppBackend implements Backend {
             }
             return GgufFile.open(path);
         } catch (GgufFormatException e) {
-            throw new ModelLoadException(e.getMessage(), e);
+            // every message names the file, also those of checks that do not know it
+            String message = e.getMessage().contains(path.toString()) ? e.getMessage() : e.getMessage() + ": " + path;
+            throw new ModelLoadException(message, e);
         } catch (IOException | UncheckedIOException e) {
             throw new ModelLoadException("cannot read the model file " + path + ": " + e.getMessage(), e);
         }

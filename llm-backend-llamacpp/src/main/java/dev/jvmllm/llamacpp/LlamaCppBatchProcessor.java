@@ -8,7 +8,7 @@ import dev.jvmllm.api.LlmException;
 import dev.jvmllm.api.Logits;
 import dev.jvmllm.api.Model;
 import dev.jvmllm.api.ProcessorOptions;
-import dev.jvmllm.llamacpp.internal.LlamaNative;
+import dev.jvmllm.llamacpp.internal.LlamaLibrary;
 import dev.jvmllm.llamacpp.internal.NativeLog;
 import dev.jvmllm.spi.SequencePositions;
 import org.slf4j.Logger;
@@ -17,6 +17,7 @@ import org.slf4j.LoggerFactory;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.util.Objects;
+import java.util.Optional;
 import java.util.concurrent.locks.ReentrantLock;
 
 import static java.lang.foreign.ValueLayout.ADDRESS;
@@ -33,19 +34,23 @@ import static java.lang.foreign.ValueLayout.JAVA_INT;
  *   <li>{@code contextSize} 0 means the model's trained context, capped at
  *       {@value #DEFAULT_CONTEXT_CAP} tokens so that a model trained on 128k tokens does not
  *       reserve gigabytes of KV cache by default; ask for more explicitly.</li>
- *   <li>{@code n_ctx = contextSize * maxSequences}: the KV cache is shared, and every sequence can
- *       fill its whole context at the same time.</li>
+ *   <li>{@code n_ctx = contextSize * maxSequences}: every sequence can fill its whole context at
+ *       the same time. On b4916 the KV cache is one unified cache; on the current llama.cpp each
+ *       sequence has its own ({@code kv_unified = false}), so a token attends only over its own
+ *       sequence's cells.</li>
  *   <li>{@code n_batch = min(maxBatchTokens, n_ctx)} (the most tokens one {@link #process} call
  *       takes; no valid batch is larger than all contexts together), and
  *       {@code n_ubatch = min(n_batch, }{@value #MAX_UBATCH}{@code )}, which bounds the compute
  *       buffer; llama.cpp splits larger batches itself.</li>
  *   <li>{@code n_seq_max = maxSequences} (at most {@value #MAX_SEQUENCES}),
- *       {@code n_threads = n_threads_batch = threads} (0: all cores).</li>
+ *       {@code n_threads = n_threads_batch = threads} (0: the model's
+ *       {@link dev.jvmllm.api.ModelInfo#defaultThreads()}).</li>
  * </ul>
  *
- * <p>Every batch is checked with {@link SequencePositions} before llama.cpp sees it. When the KV
- * cache has enough free cells but no run of them long enough (sequences released in between
- * left holes), the processor defragments the cache and runs the batch again. Logit rows are
+ * <p>Every batch is checked with {@link SequencePositions} before llama.cpp sees it. When b4916's
+ * KV cache has enough free cells but no run of them long enough (sequences released in between
+ * left holes), the processor defragments the cache and runs the batch again (the current
+ * llama.cpp places a batch in any free cells). Logit rows are
  * views of llama.cpp's output buffer, read in place; a row used after the next {@link #process},
  * {@link #releaseSequence} or {@link #close} throws {@link IllegalStateException} instead of
  * reading memory llama.cpp may have reused. {@code close} may be called from another thread: it
@@ -63,13 +68,10 @@ public final class LlamaCppBatchProcessor implements BatchProcessor {
     public static final int MAX_THREADS = 512;
 
     private static final Logger log = LoggerFactory.getLogger(LlamaCppBatchProcessor.class);
-    private static final long N_TOKENS = LlamaNative.offset(LlamaNative.BATCH, "n_tokens");
-    /** {@code llama_decode}'s documented "no KV slot for the batch". */
-    private static final int NO_KV_SLOT = 1;
-    /** What this build (b4916) really returns when no run of free cells fits a micro-batch. */
-    private static final int NO_UBATCH_SLOT = -3;
+    private static final long N_TOKENS = LlamaLibrary.offset(LlamaLibrary.BATCH, "n_tokens");
 
     private final LlamaCppModel model;
+    private final LlamaLibrary library;
     private final ProcessorOptions options;
     private final SequencePositions positions;
     /** Tokens the native batch holds: maxBatchTokens, or fewer when all contexts together are smaller. */
@@ -83,6 +85,8 @@ public final class LlamaCppBatchProcessor implements BatchProcessor {
      */
     private final Arena views;
     private final MemorySegment context;
+    /** The context's KV cache, as the library's memory functions take it. */
+    private final MemorySegment memory;
     private final MemorySegment batch;
     private final MemorySegment tokens;
     private final MemorySegment batchPositions;
@@ -97,8 +101,10 @@ public final class LlamaCppBatchProcessor implements BatchProcessor {
     private volatile long generation;
     private volatile boolean closed;
 
-    LlamaCppBatchProcessor(LlamaCppModel model, MemorySegment nativeModel, ProcessorOptions requested) {
+    LlamaCppBatchProcessor(LlamaCppModel model, LlamaLibrary library, MemorySegment nativeModel,
+                           ProcessorOptions requested) {
         this.model = model;
+        this.library = library;
         this.vocabularySize = model.vocabularySize();
         this.rowBytes = vocabularySize * JAVA_FLOAT.byteSize();
         int trained = model.info().trainedContextLength();
@@ -130,30 +136,26 @@ public final class LlamaCppBatchProcessor implements BatchProcessor {
         MemorySegment created = MemorySegment.NULL;
         MemorySegment createdBatch = null;
         try {
-            MemorySegment params = LlamaNative.contextDefaultParams(arena);
             int threads = options.effectiveThreads(model.info());
-            params.set(JAVA_INT, LlamaNative.offset(LlamaNative.CONTEXT_PARAMS, "n_ctx"), (int) totalContext);
-            params.set(JAVA_INT, LlamaNative.offset(LlamaNative.CONTEXT_PARAMS, "n_batch"), options.maxBatchTokens());
-            params.set(JAVA_INT, LlamaNative.offset(LlamaNative.CONTEXT_PARAMS, "n_ubatch"),
-                    Math.min(options.maxBatchTokens(), MAX_UBATCH));
-            params.set(JAVA_INT, LlamaNative.offset(LlamaNative.CONTEXT_PARAMS, "n_seq_max"), options.maxSequences());
-            params.set(JAVA_INT, LlamaNative.offset(LlamaNative.CONTEXT_PARAMS, "n_threads"), threads);
-            params.set(JAVA_INT, LlamaNative.offset(LlamaNative.CONTEXT_PARAMS, "n_threads_batch"), threads);
+            MemorySegment params = library.contextParams(arena, new LlamaLibrary.ContextSettings((int) totalContext,
+                    options.maxBatchTokens(), Math.min(options.maxBatchTokens(), MAX_UBATCH), options.maxSequences(),
+                    threads));
             NativeLog.clearFirstError();
-            created = LlamaNative.initFromModel(nativeModel, params);
+            created = library.initFromModel(nativeModel, params);
             if (created.equals(MemorySegment.NULL)) {
                 String reason = NativeLog.firstError();
                 throw new LlmException("llama.cpp could not create a context of " + totalContext + " tokens for "
                         + model.info().name() + (reason == null ? "" : ": " + reason));
             }
             this.context = created;
-            int nativeBatch = LlamaNative.contextValue(created, "n_batch");
+            this.memory = library.memory(created);
+            int nativeBatch = library.contextValue(created, "n_batch");
             if (nativeBatch < batchCapacity) {
                 // larger batches would trip an assertion inside llama_decode and abort the JVM
                 throw new LlmException("llama.cpp accepts batches of " + nativeBatch + " tokens, fewer than the "
                         + batchCapacity + " asked for");
             }
-            createdBatch = LlamaNative.batchInit(arena, batchCapacity, 0, 1);
+            createdBatch = library.batchInit(arena, batchCapacity, 0, 1);
             this.batch = createdBatch;
             int n = batchCapacity;
             this.tokens = pointer("token", n * JAVA_INT.byteSize());
@@ -169,10 +171,10 @@ public final class LlamaCppBatchProcessor implements BatchProcessor {
             }
         } catch (RuntimeException e) {
             if (createdBatch != null) {
-                LlamaNative.batchFree(createdBatch);
+                library.batchFree(createdBatch);
             }
             if (!created.equals(MemorySegment.NULL)) {
-                LlamaNative.free(created);
+                library.free(created);
             }
             views.close();
             arena.close();
@@ -185,7 +187,7 @@ public final class LlamaCppBatchProcessor implements BatchProcessor {
     }
 
     private MemorySegment pointer(String field, long bytes) {
-        MemorySegment address = batch.get(ADDRESS, LlamaNative.offset(LlamaNative.BATCH, field));
+        MemorySegment address = batch.get(ADDRESS, LlamaLibrary.offset(LlamaLibrary.BATCH, field));
         if (address.equals(MemorySegment.NULL)) {
             throw new LlmException("llama_batch_init returned no " + field + " array");
         }
@@ -238,19 +240,19 @@ public final class LlamaCppBatchProcessor implements BatchProcessor {
             int result;
             NativeLog.quiet(true);
             try {
-                result = LlamaNative.decode(context, batch);
+                result = library.decode(context, batch);
             } finally {
                 NativeLog.quiet(false);
             }
-            if (result == NO_KV_SLOT || result == NO_UBATCH_SLOT) {
+            if (library.compactingMayHelp(result)) {
                 // no run of free cells long enough: released sequences left holes; compact the cache, retry once
                 rollBack(input);
-                LlamaNative.kvSelfDefragNow(context);
-                result = LlamaNative.decode(context, batch);
+                library.compact(context);
+                result = library.decode(context, batch);
             }
             if (result != 0) {
                 rollBack(input);
-                throw new LlmException(result == NO_KV_SLOT || result == NO_UBATCH_SLOT
+                throw new LlmException(library.isNoRoom(result)
                         ? "llama.cpp found no room in the KV cache for a batch of " + size + " tokens"
                         : "llama_decode failed with " + result);
             }
@@ -267,7 +269,7 @@ public final class LlamaCppBatchProcessor implements BatchProcessor {
             int sequence = input.sequence(i);
             if (!touched[sequence]) {
                 touched[sequence] = true;
-                LlamaNative.kvSelfSeqRm(context, sequence, positions.next(sequence), -1);
+                library.seqRm(memory, sequence, positions.next(sequence), -1);
             }
         }
         java.util.Arrays.fill(touched, false);
@@ -291,19 +293,19 @@ public final class LlamaCppBatchProcessor implements BatchProcessor {
             checkOpen();
             positions.next(sequence); // validates the id before native code sees it
             generation++;
-            LlamaNative.kvSelfSeqRm(context, sequence, -1, -1);
+            library.seqRm(memory, sequence, -1, -1);
             positions.release(sequence);
         } finally {
             lock.unlock();
         }
     }
 
-    /** How many KV cache cells hold tokens (for tests and diagnostics). */
-    public int usedCells() {
+    /** How many KV cache cells hold tokens, where the library can say (for tests and diagnostics). */
+    public Optional<Integer> usedCells() {
         lock.lock();
         try {
             checkOpen();
-            return LlamaNative.kvSelfUsedCells(context);
+            return library.usedCells(context);
         } finally {
             lock.unlock();
         }
@@ -317,7 +319,7 @@ public final class LlamaCppBatchProcessor implements BatchProcessor {
         lock.lock();
         try {
             checkOpen();
-            return LlamaNative.contextValue(context, name);
+            return library.contextValue(context, name);
         } finally {
             lock.unlock();
         }
@@ -339,8 +341,8 @@ public final class LlamaCppBatchProcessor implements BatchProcessor {
             closed = true;
             generation++;
             views.close();
-            LlamaNative.batchFree(batch);
-            LlamaNative.free(context);
+            library.batchFree(batch);
+            library.free(context);
             arena.close();
         } finally {
             lock.unlock();
@@ -376,7 +378,7 @@ public final class LlamaCppBatchProcessor implements BatchProcessor {
             lock.lock();
             try {
                 checkCurrent(outputGeneration);
-                MemorySegment address = LlamaNative.getLogitsIth(context, rowIndex[row]);
+                MemorySegment address = library.getLogitsIth(context, rowIndex[row]);
                 if (address.equals(MemorySegment.NULL)) {
                     throw new LlmException("llama.cpp has no logits for batch index " + rowIndex[row]);
                 }

@@ -8,7 +8,7 @@ import dev.jvmllm.api.Model;
 import dev.jvmllm.api.ModelInfo;
 import dev.jvmllm.api.ProcessorOptions;
 import dev.jvmllm.api.SpecialTokens;
-import dev.jvmllm.llamacpp.internal.LlamaNative;
+import dev.jvmllm.llamacpp.internal.LlamaLibrary;
 
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
@@ -34,10 +34,20 @@ import static java.lang.foreign.ValueLayout.JAVA_INT;
  * parses special-token text (such as {@code <|im_start|>} from a chat template) into those
  * tokens, as llama.cpp's own server does with prompts.
  *
+ * <p>Its {@link #chatTemplate()} is the one in the file ({@code tokenizer.chat_template}); a file
+ * of a family whose format llama.cpp has built in but that carries no template (Gemma GGUFs often
+ * do not) gets that built-in's name instead ({@value #GEMMA_TEMPLATE} for the Gemma
+ * architectures), so that its chats are formatted the way the family was trained.
+ *
  * <p>{@link #close()} waits for calls in progress, closes every processor still open, then frees
  * the weights; later calls throw {@link IllegalStateException}.
  */
 public final class LlamaCppModel implements Model {
+    /** llama.cpp's built-in template of the Gemma family. */
+    static final String GEMMA_TEMPLATE = "gemma";
+    private static final Set<String> GEMMA_ARCHITECTURES = Set.of("gemma", "gemma2", "gemma3", "gemma3n");
+
+    private final LlamaLibrary library;
     private final ModelInfo info;
     private final SpecialTokens specialTokens;
     private final MemorySegment model;
@@ -50,10 +60,11 @@ public final class LlamaCppModel implements Model {
     private final Set<LlamaCppBatchProcessor> processors = ConcurrentHashMap.newKeySet();
     private volatile boolean closed;
 
-    LlamaCppModel(Path source, String architecture, long weightBytes, MemorySegment model) {
+    LlamaCppModel(LlamaLibrary library, Path source, String architecture, long weightBytes, MemorySegment model) {
+        this.library = library;
         this.model = model;
-        this.vocab = LlamaNative.modelGetVocab(model);
-        int vocabularySize = LlamaNative.vocabNTokens(vocab);
+        this.vocab = library.modelGetVocab(model);
+        int vocabularySize = library.vocabNTokens(vocab);
         if (vocabularySize < 1) {
             throw new LlmException("llama.cpp reports " + vocabularySize + " tokens for " + source);
         }
@@ -62,26 +73,28 @@ public final class LlamaCppModel implements Model {
                 ? fileName.substring(0, fileName.length() - ".gguf".length())
                 : fileName;
         this.info = new ModelInfo(name, source, LlamaCppBackend.NAME, architecture, vocabularySize,
-                LlamaNative.modelNCtxTrain(model), weightBytes);
-        this.specialTokens = new SpecialTokens(orNone(LlamaNative.vocabBos(vocab), vocabularySize),
-                orNone(LlamaNative.vocabEos(vocab), vocabularySize));
+                library.modelNCtxTrain(model), weightBytes, library.describe(),
+                library.defaultThreads(weightBytes, Runtime.getRuntime().availableProcessors()));
+        this.specialTokens = new SpecialTokens(orNone(library.vocabBos(vocab), vocabularySize),
+                orNone(library.vocabEos(vocab), vocabularySize));
         this.pieces = new byte[vocabularySize][];
         this.endOfGeneration = new boolean[vocabularySize];
         try (Arena arena = Arena.ofConfined()) {
             int capacity = 256;
             MemorySegment buffer = arena.allocate(capacity);
             for (int token = 0; token < vocabularySize; token++) {
-                int n = LlamaNative.tokenToPiece(vocab, token, buffer, capacity, 0, false);
+                int n = library.tokenToPiece(vocab, token, buffer, capacity, 0, false);
                 if (n < 0) {
                     capacity = -n;
                     buffer = arena.allocate(capacity);
-                    n = LlamaNative.tokenToPiece(vocab, token, buffer, capacity, 0, false);
+                    n = library.tokenToPiece(vocab, token, buffer, capacity, 0, false);
                 }
                 pieces[token] = n <= 0 ? new byte[0] : buffer.asSlice(0, n).toArray(JAVA_BYTE);
-                endOfGeneration[token] = LlamaNative.vocabIsEog(vocab, token);
+                endOfGeneration[token] = library.vocabIsEog(vocab, token);
             }
         }
-        this.chatTemplate = Optional.ofNullable(LlamaNative.modelChatTemplate(model));
+        this.chatTemplate = Optional.ofNullable(library.modelChatTemplate(model))
+                .or(() -> Optional.of(GEMMA_TEMPLATE).filter(builtin -> GEMMA_ARCHITECTURES.contains(architecture)));
     }
 
     private static int orNone(int token, int vocabularySize) {
@@ -120,14 +133,14 @@ public final class LlamaCppModel implements Model {
             // every byte becomes at most one token, plus BOS and EOS
             int capacity = utf8.length + 2;
             MemorySegment tokens = arena.allocate(JAVA_INT, capacity);
-            int n = LlamaNative.tokenize(vocab, nativeText, utf8.length, tokens, capacity, addSpecial, true);
+            int n = library.tokenize(vocab, nativeText, utf8.length, tokens, capacity, addSpecial, true);
             if (n < 0) {
                 if (n == Integer.MIN_VALUE) {
                     throw new InvalidRequestException("the text is too long to tokenize (" + utf8.length + " bytes)");
                 }
                 capacity = -n;
                 tokens = arena.allocate(JAVA_INT, capacity);
-                n = LlamaNative.tokenize(vocab, nativeText, utf8.length, tokens, capacity, addSpecial, true);
+                n = library.tokenize(vocab, nativeText, utf8.length, tokens, capacity, addSpecial, true);
                 if (n < 0) {
                     throw new LlmException("llama_tokenize failed (" + n + ")");
                 }
@@ -153,6 +166,7 @@ public final class LlamaCppModel implements Model {
         }
     }
 
+    /** The file's own template, or the name of its family's llama.cpp built-in where the file has none. */
     @Override
     public Optional<String> chatTemplate() {
         return chatTemplate;
@@ -168,22 +182,22 @@ public final class LlamaCppModel implements Model {
         String chosen;
         if (template.isPresent()) {
             chosen = template.get();
-            if (!LlamaNative.builtinTemplates().contains(chosen)) {
+            if (!library.builtinTemplates().contains(chosen)) {
                 throw new InvalidRequestException("unknown chat template '" + chosen + "'; llama.cpp knows "
-                        + String.join(", ", LlamaNative.builtinTemplates()));
+                        + String.join(", ", library.builtinTemplates()));
             }
         } else {
             chosen = chatTemplate.orElseThrow(() -> new InvalidRequestException("the model " + info.name()
-                    + " has no chat template; name one of " + String.join(", ", LlamaNative.builtinTemplates())));
+                    + " has no chat template; name one of " + String.join(", ", library.builtinTemplates())));
         }
         lock.readLock().lock();
         try (Arena arena = Arena.ofConfined()) {
             checkOpen();
-            MemorySegment chat = arena.allocate(LlamaNative.CHAT_MESSAGE, Math.max(1, messages.size()));
+            MemorySegment chat = arena.allocate(LlamaLibrary.CHAT_MESSAGE, Math.max(1, messages.size()));
             long textBytes = chosen.length();
             for (int i = 0; i < messages.size(); i++) {
                 ChatMessage message = messages.get(i);
-                MemorySegment entry = chat.asSlice(i * LlamaNative.CHAT_MESSAGE.byteSize(), LlamaNative.CHAT_MESSAGE);
+                MemorySegment entry = chat.asSlice(i * LlamaLibrary.CHAT_MESSAGE.byteSize(), LlamaLibrary.CHAT_MESSAGE);
                 MemorySegment role = arena.allocateFrom(message.role());
                 MemorySegment content = arena.allocateFrom(message.content());
                 entry.set(ADDRESS, 0, role);
@@ -194,7 +208,7 @@ public final class LlamaCppModel implements Model {
             // templates add markup around each message: start with twice the text plus room for it
             int capacity = (int) Math.min(Integer.MAX_VALUE - 8, 2 * textBytes + 64L * messages.size() + 256);
             MemorySegment buffer = arena.allocate(capacity);
-            int n = LlamaNative.chatApplyTemplate(nativeTemplate, chat, messages.size(), addAssistantTurn, buffer, capacity);
+            int n = library.chatApplyTemplate(nativeTemplate, chat, messages.size(), addAssistantTurn, buffer, capacity);
             if (n < 0) {
                 throw new InvalidRequestException("llama.cpp does not support the chat template "
                         + (template.isPresent() ? "'" + chosen + "'" : "of " + info.name()));
@@ -202,7 +216,7 @@ public final class LlamaCppModel implements Model {
             if (n > capacity) {
                 capacity = n;
                 buffer = arena.allocate(capacity);
-                n = LlamaNative.chatApplyTemplate(nativeTemplate, chat, messages.size(), addAssistantTurn, buffer, capacity);
+                n = library.chatApplyTemplate(nativeTemplate, chat, messages.size(), addAssistantTurn, buffer, capacity);
                 if (n < 0 || n > capacity) {
                     throw new LlmException("llama_chat_apply_template failed (" + n + ")");
                 }
@@ -213,10 +227,18 @@ public final class LlamaCppModel implements Model {
         }
     }
 
-    /** The names {@link #applyChatTemplate} accepts, such as {@code chatml} and {@code llama3}. */
-    public static List<String> builtinChatTemplates() {
-        LlamaNative.init();
-        return LlamaNative.builtinTemplates();
+    /** The names {@link #applyChatTemplate} accepts, such as {@code chatml} and {@code llama3}: those of its library. */
+    public List<String> builtinChatTemplates() {
+        return library.builtinTemplates();
+    }
+
+    /**
+     * Whether its processors keep one KV cache for all their sequences (llama.cpp b4916: every
+     * token of a batch attends over the cells of every sequence in it), or one per sequence (the
+     * current llama.cpp, {@code kv_unified = false}).
+     */
+    public boolean unifiedKvCache() {
+        return library.unifiedKvCache();
     }
 
     /**
@@ -232,7 +254,7 @@ public final class LlamaCppModel implements Model {
         lock.readLock().lock();
         try {
             checkOpen();
-            LlamaCppBatchProcessor processor = new LlamaCppBatchProcessor(this, model, options);
+            LlamaCppBatchProcessor processor = new LlamaCppBatchProcessor(this, library, model, options);
             processors.add(processor);
             return processor;
         } finally {
@@ -261,7 +283,7 @@ public final class LlamaCppModel implements Model {
             for (LlamaCppBatchProcessor processor : List.copyOf(processors)) {
                 processor.close();
             }
-            LlamaNative.modelFree(model);
+            library.modelFree(model);
         } finally {
             lock.writeLock().unlock();
         }

@@ -4,9 +4,9 @@ import dev.jvmllm.api.BatchInput;
 import dev.jvmllm.api.BatchOutput;
 import dev.jvmllm.api.BatchProcessor;
 import dev.jvmllm.api.Model;
-import dev.jvmllm.api.ModelOptions;
 import dev.jvmllm.api.ProcessorOptions;
-import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 import java.util.Arrays;
 
@@ -19,9 +19,10 @@ class BatchedDecodingTest {
             "Tim and his mom", "She saw a big dog", "They went to the park"};
     private static final int MAX_TOKENS = 40;
 
-    @Test
-    void eightSequencesInOneBatchMatchEachAlone() {
-        try (Model model = new LlamaCppBackend().open(TestModels.stories(), ModelOptions.defaults())) {
+    @ParameterizedTest
+    @ValueSource(strings = {Libraries.BUNDLED, Libraries.CURRENT})
+    void eightSequencesInOneBatchMatchEachAlone(String library) {
+        try (Model model = Libraries.open(TestModels.stories(), library)) {
             int[][] prompts = Arrays.stream(PROMPTS).map(p -> model.tokenize(p, true)).toArray(int[][]::new);
 
             int[][] alone = new int[PROMPTS.length][];

@@ -3,12 +3,14 @@ package dev.jvmllm.llamacpp;
 import dev.jvmllm.api.ChatMessage;
 import dev.jvmllm.api.InvalidRequestException;
 import dev.jvmllm.api.Model;
-import dev.jvmllm.api.ModelOptions;
 import dev.jvmllm.gguf.GgufFile;
 import dev.jvmllm.gguf.GgufTensor;
 import dev.jvmllm.gguf.GgufWriter;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.Parameter;
+import org.junit.jupiter.params.ParameterizedClass;
+import org.junit.jupiter.params.provider.ValueSource;
 
 import java.nio.file.Path;
 import java.util.List;
@@ -17,7 +19,9 @@ import java.util.Optional;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-/** Chat formatting through llama.cpp's built-in templates and the model's own. */
+/** Chat formatting through llama.cpp's built-in templates and the model's own, on both libraries. */
+@ParameterizedClass
+@ValueSource(strings = {Libraries.BUNDLED, Libraries.CURRENT})
 class ChatTemplateTest {
     private static final List<ChatMessage> CHAT = List.of(
             new ChatMessage("system", "Be brief."),
@@ -26,8 +30,14 @@ class ChatTemplateTest {
             + " + message['content'] + '<|im_end|>' + '\\n'}}{% endfor %}{% if add_generation_prompt %}"
             + "{{ '<|im_start|>assistant\\n' }}{% endif %}";
 
+    @Parameter
+    String library;
     @TempDir
     Path dir;
+
+    private Model open(Path path) {
+        return Libraries.open(path, library);
+    }
 
     /** The random model with a chat template added to its metadata. */
     private Path withTemplate(String template) {
@@ -43,7 +53,7 @@ class ChatTemplateTest {
 
     @Test
     void builtinTemplatesByName() {
-        try (Model model = new LlamaCppBackend().open(TestModels.random(dir), ModelOptions.defaults())) {
+        try (Model model = open(TestModels.random(dir))) {
             assertThat(model.applyChatTemplate(CHAT, Optional.of("chatml"), true)).isEqualTo(
                     "<|im_start|>system\nBe brief.<|im_end|>\n<|im_start|>user\nHi, 你好!<|im_end|>\n<|im_start|>assistant\n");
             assertThat(model.applyChatTemplate(CHAT, Optional.of("chatml"), false)).isEqualTo(
@@ -62,20 +72,22 @@ class ChatTemplateTest {
 
     @Test
     void aModelWithoutTemplateNeedsANamedOne() {
-        try (Model model = new LlamaCppBackend().open(TestModels.random(dir), ModelOptions.defaults())) {
+        try (Model model = open(TestModels.random(dir))) {
             assertThat(model.chatTemplate()).isEmpty();
+            List<String> names = ((LlamaCppModel) model).builtinChatTemplates();
+            assertThat(names).contains("chatml", "chatglm3", "llama3", "gemma");
             assertThatThrownBy(() -> model.applyChatTemplate(CHAT, Optional.empty(), true))
                     .isInstanceOf(InvalidRequestException.class)
-                    .hasMessageStartingWith("the model random-llama has no chat template; name one of chatglm3, chatglm4, chatml, ");
+                    .hasMessage("the model random-llama has no chat template; name one of " + String.join(", ", names));
             assertThatThrownBy(() -> model.applyChatTemplate(CHAT, Optional.of("nosuch"), true))
                     .isInstanceOf(InvalidRequestException.class)
-                    .hasMessageStartingWith("unknown chat template 'nosuch'; llama.cpp knows chatglm3, chatglm4, chatml, ");
+                    .hasMessage("unknown chat template 'nosuch'; llama.cpp knows " + String.join(", ", names));
         }
     }
 
     @Test
     void theModelsOwnTemplate() {
-        try (Model model = new LlamaCppBackend().open(withTemplate(CHATML_JINJA), ModelOptions.defaults())) {
+        try (Model model = open(withTemplate(CHATML_JINJA))) {
             assertThat(model.chatTemplate()).contains(CHATML_JINJA);
             assertThat(model.applyChatTemplate(CHAT, Optional.empty(), true)).isEqualTo(
                     "<|im_start|>system\nBe brief.<|im_end|>\n<|im_start|>user\nHi, 你好!<|im_end|>\n<|im_start|>assistant\n");
@@ -84,7 +96,7 @@ class ChatTemplateTest {
 
     @Test
     void aTemplateLlamaCppDoesNotRecogniseIsRefused() {
-        try (Model model = new LlamaCppBackend().open(withTemplate("{{ messages | tojson }}"), ModelOptions.defaults())) {
+        try (Model model = open(withTemplate("{{ messages | tojson }}"))) {
             assertThatThrownBy(() -> model.applyChatTemplate(CHAT, Optional.empty(), true))
                     .isInstanceOf(InvalidRequestException.class)
                     .hasMessage("llama.cpp does not support the chat template of chat");
@@ -93,7 +105,7 @@ class ChatTemplateTest {
 
     @Test
     void storiesHasNoTemplate() {
-        try (Model model = new LlamaCppBackend().open(TestModels.stories(), ModelOptions.defaults())) {
+        try (Model model = open(TestModels.stories())) {
             assertThat(model.chatTemplate()).isEmpty();
         }
     }

@@ -2,18 +2,19 @@ package dev.jvmllm.llamacpp;
 
 import dev.jvmllm.api.BatchProcessor;
 import dev.jvmllm.api.Model;
-import dev.jvmllm.api.ModelOptions;
 import dev.jvmllm.api.ProcessorOptions;
-import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
 /** stories260K continues "Once upon a time" exactly as its model card says. */
 class GreedyContinuationTest {
 
-    @Test
-    void continuesOnceUponATime() {
-        try (Model model = new LlamaCppBackend().open(TestModels.stories(), ModelOptions.defaults());
+    @ParameterizedTest
+    @ValueSource(strings = {Libraries.BUNDLED, Libraries.CURRENT})
+    void continuesOnceUponATime(String library) {
+        try (Model model = Libraries.open(TestModels.stories(), library);
              BatchProcessor processor = model.newBatchProcessor(ProcessorOptions.defaults())) {
             int[] prompt = model.tokenize("Once upon a time", true);
             assertThat(prompt).containsExactly(1, 403, 407, 261, 378);

@@ -6,40 +6,48 @@ import dev.jvmllm.api.BatchProcessor;
 import dev.jvmllm.api.InvalidRequestException;
 import dev.jvmllm.api.Logits;
 import dev.jvmllm.api.Model;
-import dev.jvmllm.api.ModelOptions;
 import dev.jvmllm.api.ProcessorOptions;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.Parameter;
+import org.junit.jupiter.params.ParameterizedClass;
+import org.junit.jupiter.params.provider.ValueSource;
 
 import java.nio.file.Path;
+import java.util.Optional;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 /**
  * Bad values never reach llama.cpp: each gives a clear exception, and the processor and its
- * sequences carry on as if the call had not happened. Runs on a random-weight model, anywhere.
+ * sequences carry on as if the call had not happened. Runs on a random-weight model, anywhere,
+ * on both libraries.
  */
+@ParameterizedClass
+@ValueSource(strings = {Libraries.BUNDLED, Libraries.CURRENT})
 class InvalidInputTest {
+    @Parameter
+    String library;
     @TempDir
-    static Path dir;
-    private static Model model;
-    private static int[] prompt;
-    private static int[] expected;
+    Path dir;
+    private Model model;
+    private int[] prompt;
+    private int[] expected;
 
-    @BeforeAll
-    static void open() {
-        model = new LlamaCppBackend().open(TestModels.random(dir), ModelOptions.defaults());
+    @BeforeEach
+    void open() {
+        model = Libraries.open(TestModels.random(dir), library);
         prompt = model.tokenize("Once upon a time", true);
         try (BatchProcessor processor = model.newBatchProcessor(small())) {
             expected = Greedy.generate(processor, 0, prompt, 12);
         }
     }
 
-    @AfterAll
-    static void close() {
+    @AfterEach
+    void close() {
         if (model != null) {
             model.close();
         }
@@ -90,7 +98,7 @@ class InvalidInputTest {
             BatchInput input = new BatchInput(prompt.length).addAll(0, 0, prompt, 0, prompt.length, true);
             int first = processor.process(input).row(0).argmax();
             int position = processor.nextPosition(0);
-            int usedCells = ((LlamaCppBatchProcessor) processor).usedCells();
+            Optional<Integer> usedCells = ((LlamaCppBatchProcessor) processor).usedCells();
 
             assertThatThrownBy(() -> processor.process(batch(0, position, -1))).isInstanceOf(InvalidRequestException.class)
                     .hasMessage("token id -1 at batch index 0 is outside the vocabulary (0.." + (vocabulary - 1) + ")");
@@ -188,7 +196,7 @@ class InvalidInputTest {
 
     @Test
     void closedModelsRefuseEverythingAndCloseTheirProcessors() {
-        Model other = new LlamaCppBackend().open(TestModels.random(dir), ModelOptions.defaults());
+        Model other = Libraries.open(TestModels.random(dir), library);
         BatchProcessor processor = other.newBatchProcessor(small());
         other.close();
         other.close();

@@ -9,6 +9,8 @@ import dev.jvmllm.gguf.GgufTensor;
 import dev.jvmllm.gguf.GgufWriter;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -82,15 +84,26 @@ class ModelLoadErrorsTest {
     }
 
     @Test
-    void unknownArchitectureIsReportedWithLlamaCppsReason() {
+    void anArchitectureUnknownToB4916NamesTheLibraryThatMayLoadIt() {
         Path file = new GgufWriter().putString("general.architecture", "nosuch").write(dir.resolve("nosuch.gguf"));
-        assertThatThrownBy(() -> open(file)).isInstanceOf(ModelLoadException.class)
-                .hasMessage("llama.cpp could not load " + file + ": architecture 'nosuch': llama_model_load: error loading"
-                        + " model: error loading model architecture: unknown model architecture: 'nosuch'");
+        assertThatThrownBy(() -> Libraries.open(file, Libraries.BUNDLED)).isInstanceOf(ModelLoadException.class)
+                .hasMessageMatching("llama\\.cpp b4916 \\(.*libjllama.so\\) does not know the model architecture"
+                        + " 'nosuch' of \\Q" + file + "\\E; a current llama\\.cpp \\(0\\.5\\.x\\) may: install it with"
+                        + " \\./llm fetch llama\\.cpp \\(it is then the default\\), or choose one with --llama-library PATH");
     }
 
     @Test
-    void missingTensorIsReportedWithLlamaCppsReason() {
+    void anArchitectureUnknownToTheCurrentLibrary() {
+        Path file = new GgufWriter().putString("general.architecture", "nosuch").write(dir.resolve("nosuch.gguf"));
+        Path library = dev.jvmllm.testing.TestAssets.currentLlamaLibrary();
+        assertThatThrownBy(() -> Libraries.open(file, Libraries.CURRENT)).isInstanceOf(ModelLoadException.class)
+                .hasMessageMatching("llama\\.cpp 0\\.5\\..* \\(\\Q" + library + "\\E\\) does not know the model"
+                        + " architecture 'nosuch' of \\Q" + file + "\\E; a newer llama\\.cpp may");
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {Libraries.BUNDLED, Libraries.CURRENT})
+    void missingTensorIsReportedWithLlamaCppsReason(String library) {
         GgufFile random = GgufFile.open(TestModels.random(dir));
         GgufWriter writer = new GgufWriter();
         random.keyValues().forEach(writer::put);
@@ -100,11 +113,12 @@ class ModelLoadErrorsTest {
             }
         }
         Path file = writer.write(dir.resolve("incomplete.gguf"));
-        assertThatThrownBy(() -> open(file)).isInstanceOf(ModelLoadException.class)
+        assertThatThrownBy(() -> Libraries.open(file, library)).isInstanceOf(ModelLoadException.class)
                 .hasMessageStartingWith("llama.cpp could not load " + file + ": architecture 'llama': ")
-                .hasMessageContaining("missing tensor 'blk.1.ffn_up.weight'");
+                .hasMessageContaining(library.equals(Libraries.BUNDLED) ? "missing tensor 'blk.1.ffn_up.weight'"
+                        : "tensor 'blk.1.ffn_up.weight' not found");
 
-        try (Model model = open(TestModels.random(dir))) {
+        try (Model model = Libraries.open(TestModels.random(dir), library)) {
             assertThat(model.info().architecture()).isEqualTo("llama");
         }
     }

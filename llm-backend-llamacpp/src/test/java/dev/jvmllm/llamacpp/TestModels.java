@@ -1,9 +1,8 @@
 package dev.jvmllm.llamacpp;
 
 import dev.jvmllm.gguf.RandomLlamaModel;
-import org.junit.jupiter.api.Assumptions;
+import dev.jvmllm.testing.TestAssets;
 
-import java.nio.file.Files;
 import java.nio.file.Path;
 
 /** The models tests run on. */
@@ -15,14 +14,9 @@ final class TestModels {
     private TestModels() {
     }
 
-    /** stories260K.gguf from {@code llm.test.model}; skips the calling test when it is not configured. */
+    /** stories260K.gguf ({@link TestAssets#stories()}). */
     static Path stories() {
-        String property = System.getProperty("llm.test.model", "");
-        Assumptions.assumeTrue(!property.isBlank() && !property.startsWith("${"),
-                "llm.test.model is not set (set LLM_TEST_MODEL to stories260K.gguf)");
-        Path path = Path.of(property);
-        Assumptions.assumeTrue(Files.isRegularFile(path), "test model " + path + " does not exist");
-        return path;
+        return TestAssets.stories();
     }
 
     /** A random-weight llama model written into {@code dir}: runs anywhere. */

@@ -1,6 +1,7 @@
 package dev.jvmllm.onnx;
 
 import dev.jvmllm.api.Model;
+import dev.jvmllm.api.ModelLoadException;
 import dev.jvmllm.api.ModelOptions;
 import dev.jvmllm.onnx.internal.OnnxModel;
 import dev.jvmllm.spi.Backend;
@@ -16,7 +17,8 @@ import java.nio.file.Path;
  * <p>The graph must take {@code input_ids}, {@code attention_mask}, optionally {@code position_ids},
  * and {@code past_key_values.N.key/value}, and produce {@code logits} and {@code present.N.key/value},
  * all float32; names and sizes are read from the session, and checked against {@code config.json}.
- * Runs on the CPU; {@link ModelOptions#gpuLayers()} is ignored.
+ * Runs on ONNX Runtime's CPU execution provider: options that ask for GPU layers or another
+ * native library are refused.
  */
 public final class OnnxBackend implements Backend {
 
@@ -43,9 +45,20 @@ public final class OnnxBackend implements Backend {
         }
     }
 
-    /** @throws dev.jvmllm.api.ModelLoadException naming the missing file or the disagreement found */
+    /**
+     * @throws dev.jvmllm.api.ModelLoadException naming the missing file or the disagreement found,
+     *                                            or the option this backend cannot honour
+     */
     @Override
     public Model open(Path path, ModelOptions options) {
+        if (options.gpuLayers() > 0) {
+            throw new ModelLoadException("the onnx backend runs on the CPU only; it cannot offload "
+                    + options.gpuLayers() + " layers to a GPU");
+        }
+        if (options.nativeLibrary().isPresent()) {
+            throw new ModelLoadException("the onnx backend runs on the ONNX Runtime of its class path; it cannot load the"
+                    + " native library " + options.nativeLibrary().get());
+        }
         return OnnxModel.open(path);
     }
 }

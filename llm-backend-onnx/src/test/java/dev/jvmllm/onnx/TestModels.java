@@ -4,7 +4,7 @@ import dev.jvmllm.api.BatchInput;
 import dev.jvmllm.api.BatchOutput;
 import dev.jvmllm.api.BatchProcessor;
 import dev.jvmllm.gguf.RandomLlamaModel;
-import org.junit.jupiter.api.Assumptions;
+import dev.jvmllm.testing.TestAssets;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -21,14 +21,9 @@ final class TestModels {
         return GgufToOnnxConverter.convert(gguf, dir.resolve("random-onnx"));
     }
 
-    /** The stories260K GGUF named by the {@code llm.test.model} system property; skips the test without it. */
+    /** The stories260K GGUF (see {@link TestAssets#stories()}). */
     static Path storiesGguf() {
-        String property = System.getProperty("llm.test.model", "");
-        Assumptions.assumeFalse(property.isBlank() || property.startsWith("${"),
-                "set LLM_TEST_MODEL to stories260K.gguf to run this test");
-        Path path = Path.of(property);
-        Assumptions.assumeTrue(Files.isRegularFile(path), "no model at " + path);
-        return path;
+        return TestAssets.stories();
     }
 
     /** Greedy continuation of one prompt on sequence 0 of a fresh processor: {@code count} tokens. */

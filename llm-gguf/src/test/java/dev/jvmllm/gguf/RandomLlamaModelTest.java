@@ -89,9 +89,43 @@ class RandomLlamaModelTest {
 
     @Test
     void rejectsImpossibleShapes() {
-        assertThatThrownBy(() -> new RandomLlamaModel(1, 30, 8, 4, 2, 16, 0))
+        assertThatThrownBy(() -> RandomLlamaModel.defaults().withAttention(30, 4, 2))
                 .hasMessage("embeddingLength 30 must split into 4 heads of an even size (rope rotates pairs)");
-        assertThatThrownBy(() -> new RandomLlamaModel(1, 32, 8, 4, 3, 16, 0))
+        assertThatThrownBy(() -> RandomLlamaModel.defaults().withAttention(32, 4, 3))
                 .hasMessage("headCountKv 3 must divide headCount 4");
+        assertThatThrownBy(() -> RandomLlamaModel.defaults().withWeightType(GgmlType.Q8_0))
+                .hasMessage("weights are F32 or F16 (quantize them with llama.cpp), not Q8_0");
+    }
+
+    @Test
+    void qwen3HasItsMetadataKeysAndPerHeadNorms() {
+        RandomLlamaModel spec = RandomLlamaModel.defaults().withArchitecture(RandomLlamaModel.Architecture.QWEN3);
+        GgufFile gguf = GgufFile.open(spec.write(dir.resolve("qwen3.gguf")));
+
+        assertThat(gguf.architecture()).contains("qwen3");
+        assertThat(gguf.getInt("qwen3.block_count")).hasValue(2);
+        assertThat(gguf.getInt("qwen3.embedding_length")).hasValue(32);
+        assertThat(gguf.getInt("qwen3.attention.head_count_kv")).hasValue(2);
+        assertThat(gguf.getInt("llama.block_count")).isEmpty();
+        assertThat(gguf.tensors()).hasSize(3 + 11 * 2);
+        assertThat(gguf.tensor("blk.1.attn_q_norm.weight").orElseThrow().dimensions()).containsExactly(8);
+        assertThat(gguf.tensor("blk.1.attn_k_norm.weight").orElseThrow().dimensions()).containsExactly(8);
+        long stored = gguf.tensors().stream().mapToLong(t -> java.util.Arrays.stream(t.dimensions()).reduce(1, (a, b) -> a * b))
+                .sum();
+        assertThat(spec.parameterCount()).isEqualTo(stored);
+    }
+
+    @Test
+    void f16KeepsTheNormsInF32() {
+        RandomLlamaModel spec = RandomLlamaModel.defaults().withWeightType(GgmlType.F16);
+        GgufFile gguf = GgufFile.open(spec.write(dir.resolve("f16.gguf")));
+
+        assertThat(gguf.tensor("blk.0.attn_q.weight").orElseThrow().type()).isEqualTo(GgmlType.F16);
+        assertThat(gguf.tensor("token_embd.weight").orElseThrow().type()).isEqualTo(GgmlType.F16);
+        assertThat(gguf.tensor("blk.0.attn_norm.weight").orElseThrow().type()).isEqualTo(GgmlType.F32);
+        assertThat(gguf.tensor("output_norm.weight").orElseThrow().type()).isEqualTo(GgmlType.F32);
+        long stored = gguf.tensors().stream().mapToLong(t -> java.util.Arrays.stream(t.dimensions()).reduce(1, (a, b) -> a * b))
+                .sum();
+        assertThat(spec.parameterCount()).isEqualTo(stored);
     }
 }

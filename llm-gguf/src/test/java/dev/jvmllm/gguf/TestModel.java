@@ -1,22 +1,16 @@
 package dev.jvmllm.gguf;
 
-import org.junit.jupiter.api.Assumptions;
+import dev.jvmllm.testing.TestAssets;
 
-import java.nio.file.Files;
 import java.nio.file.Path;
 
-/** Finds the real test model that the build passes in {@code llm.test.model}. */
+/** The real test model. */
 final class TestModel {
     private TestModel() {
     }
 
-    /** The path of stories260K.gguf; skips the calling test when none is configured. */
+    /** The path of stories260K.gguf (see {@link TestAssets#stories()}). */
     static Path stories() {
-        String property = System.getProperty("llm.test.model", "");
-        Assumptions.assumeTrue(!property.isBlank() && !property.startsWith("${"),
-                "llm.test.model is not set (set LLM_TEST_MODEL to stories260K.gguf)");
-        Path path = Path.of(property);
-        Assumptions.assumeTrue(Files.isRegularFile(path), "test model " + path + " does not exist");
-        return path;
+        return TestAssets.stories();
     }
 }

@@ -22,6 +22,7 @@ import dev.jvmllm.api.Scheduler;
 import dev.jvmllm.api.SchedulerOptions;
 import dev.jvmllm.api.Schedulers;
 import dev.jvmllm.scheduler.DirectGenerator;
+import dev.jvmllm.testing.TestAssets;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -44,7 +45,7 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 /**
  * End to end on the real stories260K model: the server over the continuous-batching scheduler,
  * called by the official OpenAI client and by plain HTTP, gives exactly what the direct path gives
- * for the same greedy (or seeded) request. Skipped when {@code llm.test.model} names no file.
+ * for the same greedy (or seeded) request. Skipped where stories260K is missing.
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class RealModelTest {
@@ -61,9 +62,7 @@ class RealModelTest {
 
     @BeforeAll
     void start() {
-        String path = System.getProperty("llm.test.model", "");
-        assumeTrue(!path.isBlank() && Files.isRegularFile(Path.of(path)), "llm.test.model names no model file");
-        model = Backends.open(Path.of(path));
+        model = Backends.open(TestAssets.stories());
         scheduler = Schedulers.create(model, SchedulerOptions.defaults().withMaxSequences(4).withContextSize(CONTEXT));
         server = LlmServer.builder(scheduler).port(0).apiKey(KEY).chatTemplate("chatml").build().start();
         processor = model.newBatchProcessor(ProcessorOptions.defaults().withContextSize(CONTEXT));

@@ -3,44 +3,53 @@ package dev.jvmllm.examples.bench;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.PropertyNamingStrategies;
 import com.fasterxml.jackson.databind.SerializationFeature;
-import dev.jvmllm.api.GenerationRequest;
-import dev.jvmllm.api.Model;
-import dev.jvmllm.api.ProcessorOptions;
-import dev.jvmllm.api.SamplingParams;
-import dev.jvmllm.api.Scheduler;
 import dev.jvmllm.api.SchedulerOptions;
-import dev.jvmllm.api.Schedulers;
-import dev.jvmllm.http.LlmServer;
-import picocli.CommandLine.Command;
 import dev.jvmllm.examples.cli.ModelOptionsMixin;
 import dev.jvmllm.examples.cli.SchedulerOptionsMixin;
+import dev.jvmllm.llamacpp.LlamaCppBackend;
+import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.ParameterException;
+import picocli.CommandLine.Spec;
 
 import java.io.PrintStream;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.Callable;
 
 /**
  * {@code llm bench}: tokens per second of every path (direct, scheduled, HTTP, and java-llama.cpp's
  * own generate as the peer) in one run, on the same prompt and token count, as ratios against the
- * direct path measured in the same run. Runs are interleaved across paths so that a noisy moment
- * of the machine hits them all alike; each row's tokens/s is the median of its runs, and each
- * ratio the median of the per-run ratios (run i of one row against run i of the other).
+ * direct path measured in the same run. It runs one block of rows per configuration, each
+ * {@code --llama-library} on each of {@code --thread-counts}, and the peer once per thread count.
+ * Runs are interleaved across the rows of all configurations so that a noisy moment of the
+ * machine hits them all alike; each row's tokens/s is the median of its runs, and each ratio the
+ * median of the per-run ratios (run i of one row against run i of the other).
  */
 @Command(name = "bench", mixinStandardHelpOptions = true,
-        description = {"Benchmark the direct, scheduled and HTTP paths (and the java-llama.cpp peer) in one run.",
+        description = {"Benchmark the direct, scheduled and HTTP paths (and the java-llama.cpp peer) in one run,"
+                + " on each --llama-library and each of --thread-counts.",
                 "Every path runs with --context 512 unless given."})
 public final class BenchCommand implements Callable<Integer> {
-    private static final int BATCHED = 8;
+    static final int BATCHED = 8;
     private static final int WARM_UP_TOKENS = 2;
 
     /** The bench's context when {@code --context} is not given: room for the prompt and {@code --tokens}. */
     private static final int DEFAULT_CONTEXT = 512;
+
+    /** What one timed run of a one-stream direct row should last when {@code --rounds} is not given. */
+    private static final double RUN_SECONDS = 1.0;
+    private static final int MAX_ROUNDS = 5;
+
+    @Spec
+    CommandSpec spec;
 
     @Mixin
     ModelOptionsMixin model;
@@ -57,20 +66,28 @@ public final class BenchCommand implements Callable<Integer> {
     @Option(names = "--tokens", defaultValue = "128", description = "tokens generated per sequence; default: ${DEFAULT-VALUE}")
     int tokens;
 
+    @Option(names = "--thread-counts", paramLabel = "N", split = ",",
+            description = "run every library on each of these thread counts, one block of rows each;"
+                    + " default: --threads, else the backend's choice for the model and library")
+    List<Integer> threadCounts = List.of();
+
     @Option(names = "--runs", defaultValue = "7", description = "timed runs per row (median); default: ${DEFAULT-VALUE}")
     int runs;
 
-    @Option(names = "--rounds", defaultValue = "5",
-            description = "rounds of requests in one timed run (each round: every stream generates once); default: ${DEFAULT-VALUE}")
-    int rounds;
-
-    @Option(names = "--peer-threads", defaultValue = "-1",
-            description = "threads of the java-llama.cpp peer: -1 the same as ours (default), 0 its own default")
-    int peerThreads;
+    @Option(names = "--rounds", paramLabel = "N",
+            description = {"rounds of requests in one timed run (each round: every stream generates once);",
+                    "default: as many as make a run of one direct stream last about " + RUN_SECONDS + " s, 1 to "
+                            + MAX_ROUNDS + ", timed on the slowest configuration"})
+    Integer rounds;
 
     @Option(names = "--warm-up", defaultValue = "2000",
             description = "short requests down each path before timing, so the per-request code is compiled; default: ${DEFAULT-VALUE}")
     int warmUpRequests;
+
+    @Option(names = "--warm-up-seconds", paramLabel = "SECONDS", defaultValue = "3",
+            description = "the most seconds the warm-up spends down each path: it stops at --warm-up requests or"
+                    + " at this, whichever comes first; default: ${DEFAULT-VALUE}")
+    double warmUpSeconds;
 
     @Option(names = "--no-peer", description = "skip the java-llama.cpp rows")
     boolean noPeer;
@@ -78,124 +95,151 @@ public final class BenchCommand implements Callable<Integer> {
     @Option(names = "--no-http", description = "skip the HTTP rows")
     boolean noHttp;
 
+    /** A row's path with the configuration it ran on. */
+    private record TimedPath(Configuration configuration, BenchPath path) {
+    }
+
     @Override
     public Integer call() throws Exception {
-        GenerationRequest request = GenerationRequest.of(prompt, SamplingParams.greedy(tokens));
         int context = model.contextSize() > 0 ? model.contextSize() : DEFAULT_CONTEXT;
-
-        List<BenchPath> paths = new ArrayList<>();
-        try (Model opened = model.open()) {
-            // every path, the peer's included, runs on the thread count the library chooses for this model
-            int threadCount = ProcessorOptions.defaults().withThreads(model.threads()).effectiveThreads(opened.info());
-            ProcessorOptions processorOptions = ProcessorOptions.defaults().withContextSize(context).withThreads(threadCount);
-            try (Scheduler scheduler = Schedulers.create(opened, schedulerOptions.applyTo(SchedulerOptions.defaults()
-                         .withMaxSequences(BATCHED).withContextSize(context).withThreads(threadCount)));
-                 LlmServer server = noHttp ? null : LlmServer.builder(scheduler).port(0).build().start()) {
-                String backendName = opened.info().backend();
-                // one stream on a cache for one (what the peer x1 runs), and on the scheduler's cache (what
-                // the scheduled and HTTP rows run): llama.cpp's pass costs more with the larger cache
-                DirectPath direct1 = new DirectPath(opened, processorOptions, 1, 1, request);
-                paths.add(direct1);
-                paths.add(new DirectPath(opened, processorOptions, 1, BATCHED, request));
-                paths.add(new DirectPath(opened, processorOptions, BATCHED, BATCHED, request));
-                paths.add(new ScheduledPath(scheduler, BATCHED, 1, request));
-                paths.add(new ScheduledPath(scheduler, BATCHED, BATCHED, request));
-                if (server != null) {
-                    for (boolean streaming : new boolean[] {false, true}) {
-                        paths.add(new HttpPath(backendName, server.port(), BATCHED, 1, streaming, prompt, tokens));
-                        paths.add(new HttpPath(backendName, server.port(), BATCHED, BATCHED, streaming, prompt, tokens));
+        Workload workload = new Workload(prompt, tokens, context);
+        List<OpenConfiguration> configurations = new ArrayList<>();
+        List<PeerPath> peers = new ArrayList<>();
+        List<Integer> threadsToRun = threadsToRun();
+        try {
+            for (Optional<String> library : libraries()) {
+                for (int threads : threadsToRun) {
+                    configurations.add(new OpenConfiguration(model, library, threads, workload,
+                            schedulerOptions.applyTo(SchedulerOptions.defaults()), !noHttp));
+                }
+            }
+            requireDistinct(configurations);
+            if (warmUpRequests > 0) {
+                for (OpenConfiguration configuration : configurations) {
+                    List<WarmUp> done = configuration.warmUp(WARM_UP_TOKENS, warmUpRequests,
+                            Duration.ofMillis(Math.round(warmUpSeconds * 1000)));
+                    System.err.printf("warm-up %s, requests of %d tokens: %s%n", configuration.configuration().label(),
+                            WARM_UP_TOKENS, String.join(", ", done.stream().map(WarmUp::toString).toList()));
+                }
+            }
+            List<TimedPath> paths = new ArrayList<>();
+            for (OpenConfiguration configuration : configurations) {
+                for (BenchPath path : configuration.paths()) {
+                    paths.add(new TimedPath(configuration.configuration(), path));
+                }
+            }
+            if (!noPeer && configurations.getFirst().info().backend().equals(LlamaCppBackend.NAME)) {
+                // the peer's library is its own: one pair of rows per thread count, not per library
+                for (int threads : configurations.stream().map(c -> c.configuration().threads()).distinct().toList()) {
+                    Configuration peer = new Configuration(PeerPath.LIBRARY, threads, Configuration.UNIFIED);
+                    for (int concurrency : new int[] {1, BATCHED}) {
+                        PeerPath path = new PeerPath(model.modelPath(), concurrency, threads, workload);
+                        peers.add(path);
+                        paths.add(new TimedPath(peer, path));
                     }
                 }
-                if (!noPeer && backendName.equals("llamacpp")) {
-                    int peer = peerThreads < 0 ? threadCount : peerThreads;
-                    paths.add(new PeerPath(model.modelPath(), 1, context, peer, prompt, tokens));
-                    paths.add(new PeerPath(model.modelPath(), BATCHED, context, peer, prompt, tokens));
-                }
-                if (warmUpRequests > 0) {
-                    warmUpRequestPaths(opened, processorOptions, scheduler, server);
-                }
-                int expectedPerSequence = direct1.referenceTokens().size();
-                List<BenchRow> rows = measure(paths, expectedPerSequence);
-                print(System.out, opened, rows, expectedPerSequence, threadCount, find(rows, "peer", 1, 1) != null);
-                if (json != null) {
-                    new ObjectMapper().setPropertyNamingStrategy(PropertyNamingStrategies.SNAKE_CASE)
-                            .enable(SerializationFeature.INDENT_OUTPUT).writeValue(json.toFile(), rows);
-                    System.err.println("wrote " + json.toAbsolutePath());
-                }
-            } finally {
-                for (BenchPath path : paths) {
-                    path.close();
-                }
+            }
+            long slowestSingle = firstPass(paths, configurations);
+            String roundsChoice = rounds != null ? "" : String.format(" (automatic: the slowest one-stream direct"
+                    + " request took %.3f s)", slowestSingle / 1e9);
+            BenchRows rows = measure(paths, rounds != null ? rounds : automaticRounds(slowestSingle)).comparedWithDirect();
+            noteTokenCounts(rows);
+            print(System.out, configurations, rows, roundsChoice, !peers.isEmpty());
+            if (json != null) {
+                new ObjectMapper().setPropertyNamingStrategy(PropertyNamingStrategies.SNAKE_CASE)
+                        .enable(SerializationFeature.INDENT_OUTPUT).writeValue(json.toFile(), rows.rows());
+                System.err.println("wrote " + json.toAbsolutePath());
+            }
+        } finally {
+            for (PeerPath peer : peers) {
+                peer.close();
+            }
+            for (OpenConfiguration configuration : configurations.reversed()) {
+                configuration.close();
             }
         }
         return 0;
     }
 
-    /**
-     * Runs many short requests down every path of ours before anything is timed. The code that runs
-     * once per request (HTTP parsing, JSON, submission, the answer) would otherwise still be
-     * interpreted during the few dozen timed requests, while the per-token loop is compiled within
-     * the first one: measured on the HTTP path, about 0.6 ms per request cold against warm. A
-     * server that has been up for a while runs it compiled; so does this benchmark.
-     */
-    private void warmUpRequestPaths(Model opened, ProcessorOptions options, Scheduler scheduler, LlmServer server)
-            throws Exception {
-        GenerationRequest shortRequest = GenerationRequest.of(prompt, SamplingParams.greedy(WARM_UP_TOKENS));
-        List<BenchPath> warmUps = new ArrayList<>();
-        warmUps.add(new DirectPath(opened, options, 1, 1, shortRequest));
-        warmUps.add(new ScheduledPath(scheduler, BATCHED, 1, shortRequest));
-        if (server != null) {
-            for (boolean streaming : new boolean[] {false, true}) {
-                warmUps.add(new HttpPath(opened.info().backend(), server.port(), BATCHED, 1, streaming, prompt,
-                        WARM_UP_TOKENS));
-            }
-        }
-        long start = System.nanoTime();
-        try {
-            for (BenchPath path : warmUps) {
-                for (int i = 0; i < warmUpRequests; i++) {
-                    path.runOnce();
-                }
-            }
-        } finally {
-            for (BenchPath path : warmUps) {
-                path.close();
-            }
-        }
-        System.err.printf("warm-up: %d requests of %d tokens down each path in %.1f s%n", warmUpRequests, WARM_UP_TOKENS,
-                (System.nanoTime() - start) / 1e9);
+    /** Every {@code --llama-library}, or the default library alone. */
+    private List<Optional<String>> libraries() {
+        List<String> given = model.llamaLibraries();
+        return given.isEmpty() ? List.of(Optional.empty()) : given.stream().map(Optional::of).toList();
     }
 
-    private List<BenchRow> measure(List<BenchPath> paths, int expectedPerSequence) throws Exception {
-        for (BenchPath path : paths) { // warm-up: JIT, caches, connections
-            long produced = path.runOnce();
-            if (produced != (long) expectedPerSequence * path.concurrency()) {
-                System.err.printf("note: %s x%d generated %d tokens, the direct path %d per sequence%n",
-                        path.path(), path.concurrency(), produced, expectedPerSequence);
+    /** {@code --thread-counts}, else {@code --threads} alone (0: the model's default). */
+    private List<Integer> threadsToRun() {
+        if (threadCounts.isEmpty()) {
+            return List.of(model.threads());
+        }
+        if (model.threads() > 0) {
+            throw new ParameterException(spec.commandLine(), "give --threads or --thread-counts, not both");
+        }
+        if (threadCounts.stream().anyMatch(n -> n < 1)) {
+            throw new ParameterException(spec.commandLine(), "--thread-counts must all be at least 1: " + threadCounts);
+        }
+        return threadCounts;
+    }
+
+    /** Two configurations alike would share their rows' names: the table could not tell them apart. */
+    private void requireDistinct(List<OpenConfiguration> configurations) {
+        Map<Configuration, OpenConfiguration> seen = new LinkedHashMap<>();
+        for (OpenConfiguration configuration : configurations) {
+            OpenConfiguration same = seen.putIfAbsent(configuration.configuration(), configuration);
+            if (same != null) {
+                throw new ParameterException(spec.commandLine(), same.libraryChoice() + " and "
+                        + configuration.libraryChoice() + " both run " + configuration.configuration().label()
+                        + ": give each library and thread count once");
             }
         }
-        Map<BenchPath, List<Measurement>> results = new LinkedHashMap<>();
+    }
+
+    /**
+     * Runs every path once, untimed: JIT, caches, connections. Says how long the slowest
+     * configuration's one-stream direct request took, which sizes the rounds.
+     */
+    private static long firstPass(List<TimedPath> paths, List<OpenConfiguration> configurations) throws Exception {
+        List<BenchPath> singles = configurations.stream().<BenchPath>map(OpenConfiguration::single).toList();
+        long slowestSingle = 0;
+        for (TimedPath timed : paths) {
+            long start = System.nanoTime();
+            timed.path().runOnce();
+            if (singles.contains(timed.path())) {
+                slowestSingle = Math.max(slowestSingle, System.nanoTime() - start);
+            }
+        }
+        return slowestSingle;
+    }
+
+    /**
+     * Rounds that make a run of requests of {@code requestNanos} last about {@value #RUN_SECONDS} s,
+     * from 1 to {@value #MAX_ROUNDS}: enough for a fast model's run to outlast the machine's short
+     * hiccups, few enough that a slow model's runs of all rows finish in minutes.
+     */
+    static int automaticRounds(long requestNanos) {
+        return Math.clamp(Math.round(RUN_SECONDS * 1e9 / Math.max(requestNanos, 1)), 1, MAX_ROUNDS);
+    }
+
+    /** Runs i of every row, then runs i + 1: a noisy moment lands on all rows alike. */
+    private BenchRows measure(List<TimedPath> paths, int roundsPerRun) throws Exception {
+        Map<TimedPath, List<Measurement>> results = new LinkedHashMap<>();
         for (int run = 0; run < runs; run++) {
-            for (BenchPath path : paths) {
+            for (TimedPath timed : paths) {
                 long start = System.nanoTime();
                 long produced = 0;
-                for (int round = 0; round < rounds; round++) {
-                    produced += path.runOnce();
+                for (int round = 0; round < roundsPerRun; round++) {
+                    produced += timed.path().runOnce();
                 }
-                results.computeIfAbsent(path, p -> new ArrayList<>()).add(new Measurement(produced, System.nanoTime() - start));
+                results.computeIfAbsent(timed, p -> new ArrayList<>()).add(new Measurement(produced, System.nanoTime() - start));
             }
         }
         List<BenchRow> rows = new ArrayList<>();
         for (var entry : results.entrySet()) {
-            BenchPath path = entry.getKey();
             Measurement median = median(entry.getValue());
-            rows.add(new BenchRow(path.path(), path.backend(), path.concurrency(), path.cacheSequences(), median.tokens(),
-                    median.nanos() / 1e9, median.tokensPerSecond(), 0,
-                    entry.getValue().stream().map(Measurement::tokensPerSecond).toList()));
+            rows.add(BenchRow.measured(entry.getKey().configuration(), entry.getKey().path(), median.tokens(),
+                    median.nanos() / 1e9, entry.getValue().stream().map(Measurement::tokensPerSecond).toList()));
         }
-        return rows.stream().map(r -> new BenchRow(r.path(), r.backend(), r.concurrency(), r.cacheSequences(), r.tokens(),
-                r.seconds(), r.tokensPerSecond(), r.pairedRatio(find(rows, "direct", r.concurrency(), r.cacheSequences())),
-                r.runTokensPerSecond())).toList();
+        return new BenchRows(rows, roundsPerRun);
     }
 
     private static Measurement median(List<Measurement> runs) {
@@ -204,81 +248,41 @@ public final class BenchCommand implements Callable<Integer> {
         return sorted[sorted.length / 2];
     }
 
-    private void print(PrintStream out, Model opened, List<BenchRow> rows, int perSequence, int threadCount,
+    /** Every path should generate what the one-stream direct path of its configuration does, per sequence. */
+    private static void noteTokenCounts(BenchRows rows) {
+        for (BenchRow row : rows.rows()) {
+            BenchRow single = rows.find(rows.directConfiguration(row), DirectPath.PATH, 1, 1);
+            if (row.tokens() != single.tokens() * row.concurrency()) {
+                System.err.printf("note: %s %s generated %.1f tokens per sequence, %s %.1f%n", row.configuration().label(),
+                        row.label(), (double) row.tokens() / row.concurrency() / rows.requestsPerRun(), single.label(),
+                        (double) single.tokens() / rows.requestsPerRun());
+            }
+        }
+    }
+
+    private void print(PrintStream out, List<OpenConfiguration> configurations, BenchRows rows, String roundsChoice,
                        boolean withPeer) {
-        out.printf("model %s (%s), prompt \"%s\", %d tokens per sequence (greedy), %d threads%s,%n"
-                        + "median of %d runs of %d rounds (a round: every stream generates once)%n%n",
-                opened.info().name(), opened.info().backend(), prompt, perSequence, threadCount,
-                !withPeer ? "" : peerThreads == 0 ? ", peer on its default threads" : ", peer on the same threads",
-                runs, rounds);
-        out.printf("| %-11s | %-14s | %11s | %5s | %6s | %8s | %12s | %9s |%n", "path", "backend", "concurrency",
-                "cache", "tokens", "seconds", "tokens/s", "vs direct");
-        out.printf("|%s|%s|%s|%s|%s|%s|%s|%s|%n", "-".repeat(13), "-".repeat(16), "-".repeat(13), "-".repeat(7),
-                "-".repeat(8), "-".repeat(10), "-".repeat(14), "-".repeat(11));
-        for (BenchRow row : rows) {
-            out.printf("| %-11s | %-14s | %11d | %5d | %6d | %8.3f | %12.1f | %8.2fx |%n", row.path(), row.backend(),
-                    row.concurrency(), row.cacheSequences(), row.tokens(), row.seconds(), row.tokensPerSecond(),
-                    row.vsDirect());
+        OpenConfiguration first = configurations.getFirst();
+        out.printf("model %s (%s), prompt \"%s\", %d tokens per sequence (greedy),%n"
+                        + "median of %d runs of %d rounds%s (a round: every stream generates once)%n",
+                first.info().name(), first.info().backend(), prompt, tokens, runs, rows.requestsPerRun(), roundsChoice);
+        for (OpenConfiguration configuration : configurations) {
+            out.printf("  %s: %s, KV cache %s%n", configuration.configuration().label(), configuration.libraryChoice(),
+                    configuration.configuration().kvCache());
+        }
+        if (withPeer) {
+            out.printf("  peer: %s (de.kherud:llama's own generate) on each thread count, against the direct rows"
+                    + " on %s where those ran%n", PeerPath.LIBRARY, PeerPath.LLAMA_CPP);
         }
         out.println();
-        for (Check check : checks(rows, opened.info().backend())) {
-            String perRequest = check.isOneToOne()
-                    ? String.format("  %+.2f ms a request", check.row().pairedExtraMillisPerRequest(check.base(), rounds))
-                    : "";
-            String verdict = Double.isNaN(check.floor()) ? "(no floor: the cost of the larger cache)"
-                    : String.format("(floor %.2fx) %-5s", check.floor(), check.value() >= check.floor() ? "ok" : "BELOW");
-            out.println(String.format("%-62s %6.2fx  %s%s", check.name(), check.value(), verdict, perRequest).stripTrailing());
-        }
-    }
-
-    /**
-     * The ratios the project promises, each against its floor. The serving rows compare with the
-     * direct path on the scheduler's cache, so that they measure what the serving layers cost; the
-     * peer rows with the direct path on the peer's cache. Where both rows run one stream, the
-     * check also gives the extra time per request, which is what a fixed cost per request (thread
-     * wake-ups, HTTP) shows up as.
-     */
-    private static List<Check> checks(List<BenchRow> rows, String backend) {
-        List<Check> checks = new ArrayList<>();
-        ratio(rows, "direct", 1, 1, "peer", 1, 1, 1.3, checks);
-        ratio(rows, "direct", BATCHED, BATCHED, "peer", BATCHED, BATCHED, 2.0, checks);
-        ratio(rows, "direct", 1, BATCHED, "direct", 1, 1, Double.NaN, checks);
-        ratio(rows, "scheduled", 1, BATCHED, "direct", 1, BATCHED, backend.equals("onnx") ? 0.95 : 0.97, checks);
-        ratio(rows, "scheduled", BATCHED, BATCHED, "direct", BATCHED, BATCHED, 0.90, checks);
-        ratio(rows, "scheduled", BATCHED, BATCHED, "scheduled", 1, BATCHED, 2.0, checks);
-        ratio(rows, "http", 1, BATCHED, "direct", 1, BATCHED, 0.95, checks);
-        ratio(rows, "http-stream", 1, BATCHED, "direct", 1, BATCHED, 0.95, checks);
-        ratio(rows, "http", BATCHED, BATCHED, "scheduled", BATCHED, BATCHED, 0.90, checks);
-        ratio(rows, "http-stream", BATCHED, BATCHED, "scheduled", BATCHED, BATCHED, 0.90, checks);
-        if (backend.equals("onnx")) {
-            ratio(rows, "direct", BATCHED, BATCHED, "direct", 1, 1, 1.3, checks);
-        }
-        return checks;
-    }
-
-    /** Adds row / base where both ran; a NaN floor marks a ratio that is reported, not promised. */
-    private static void ratio(List<BenchRow> rows, String path, int concurrency, int cache, String basePath,
-                              int baseConcurrency, int baseCache, double floor, List<Check> checks) {
-        var row = find(rows, path, concurrency, cache);
-        var base = find(rows, basePath, baseConcurrency, baseCache);
-        if (row != null && base != null) {
-            checks.add(new Check(row, base, row.pairedRatio(base), floor));
-        }
-    }
-
-    private static BenchRow find(List<BenchRow> rows, String path, int concurrency, int cacheSequences) {
-        return rows.stream().filter(r -> r.path().equals(path) && r.concurrency() == concurrency
-                && r.cacheSequences() == cacheSequences).findFirst().orElse(null);
-    }
-
-    private record Check(BenchRow row, BenchRow base, double value, double floor) {
-        String name() {
-            return row.label() + " / " + base.label();
-        }
-
-        /** Both rows run one stream, so their requests compare one to one. */
-        boolean isOneToOne() {
-            return row.concurrency() == 1 && base.concurrency() == 1;
+        BenchTable.lines(rows.rows()).forEach(out::println);
+        out.printf("%nms/req vs direct: how much longer a request took than on the direct row of the same cache and"
+                + " concurrency;%nfor x%d rows, the extra wall time of a round of %d concurrent requests: the latency"
+                + " each of them gained%n%n", BATCHED, BATCHED);
+        List<Checks.Check> checks = Checks.of(rows);
+        int nameWidth = checks.stream().mapToInt(c -> c.name().length()).max().orElse(0);
+        for (Checks.Check check : checks) {
+            out.println(check.format(nameWidth));
         }
     }
 }

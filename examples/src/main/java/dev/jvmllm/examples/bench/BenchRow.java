@@ -6,6 +6,9 @@ import java.util.List;
 /**
  * One line of the benchmark table (and one object of its JSON).
  *
+ * @param library what ran the model ({@link Configuration#library()})
+ * @param threads CPU threads of the forward pass
+ * @param kvCache unified, per-sequence, or {@code -} ({@link Configuration#kvCache()})
  * @param path direct, scheduled, http, http-stream or peer (java-llama.cpp's own LlamaModel)
  * @param backend the backend that ran the model
  * @param concurrency sequences (direct), streams (scheduled, peer) or clients (http) at once
@@ -13,12 +16,36 @@ import java.util.List;
  * @param tokens tokens generated in one timed run of this row, all sequences and rounds together
  * @param seconds median wall time of one run
  * @param tokensPerSecond tokens / seconds: the aggregate over all sequences
- * @param vsDirect against the direct row of the same concurrency and cache: the median, over the
- *                 runs, of this row's tokens/s divided by the direct row's in the same run
+ * @param vsDirect against its direct row ({@link BenchRows#directBase}): the median, over the runs,
+ *                 of this row's tokens/s divided by the direct row's in the same run
+ * @param msPerRequestVsDirect how many milliseconds longer than on its direct row a request took
+ *                             ({@link #pairedExtraMillisPerRequest}); for a row of 8 streams, the
+ *                             extra wall time of a round of 8 concurrent requests, which is the
+ *                             latency each of them gained. 0 for the direct rows themselves
  * @param runTokensPerSecond tokens/s of each timed run, in run order (the median is {@code tokensPerSecond})
  */
-public record BenchRow(String path, String backend, int concurrency, int cacheSequences, long tokens, double seconds,
-                       double tokensPerSecond, double vsDirect, List<Double> runTokensPerSecond) {
+public record BenchRow(String library, int threads, String kvCache, String path, String backend, int concurrency,
+                       int cacheSequences, long tokens, double seconds, double tokensPerSecond, double vsDirect,
+                       double msPerRequestVsDirect, List<Double> runTokensPerSecond) {
+
+    /** A row as measured, before it is compared with its direct row. */
+    static BenchRow measured(Configuration configuration, BenchPath path, long tokens, double seconds,
+                             List<Double> runTokensPerSecond) {
+        return new BenchRow(configuration.library(), configuration.threads(), configuration.kvCache(), path.path(),
+                path.backend(), path.concurrency(), path.cacheSequences(), tokens, seconds, tokens / seconds, Double.NaN,
+                Double.NaN, runTokensPerSecond);
+    }
+
+    /** This row with its ratio and extra time against {@code direct}, in a run of {@code requestsPerRun} rounds. */
+    BenchRow comparedWith(BenchRow direct, int requestsPerRun) {
+        return new BenchRow(library, threads, kvCache, path, backend, concurrency, cacheSequences, tokens, seconds,
+                tokensPerSecond, pairedRatio(direct), pairedExtraMillisPerRequest(direct, requestsPerRun),
+                runTokensPerSecond);
+    }
+
+    Configuration configuration() {
+        return new Configuration(library, threads, kvCache);
+    }
 
     /**
      * This row against another, run by run: the median of the per-run ratios. The runs of all rows
@@ -38,6 +65,7 @@ public record BenchRow(String path, String backend, int concurrency, int cacheSe
      * How much longer than {@code base} one request of this row took, in milliseconds: the median,
      * over the runs, of the difference in wall time divided by the requests of a run. For rows that
      * generate the same tokens per request, it tells a fixed cost per request from a cost per token.
+     * A round of concurrent streams counts as one request: its wall time is what each of them waited.
      */
     double pairedExtraMillisPerRequest(BenchRow base, int requestsPerRun) {
         double[] extra = new double[runTokensPerSecond.size()];
@@ -49,7 +77,7 @@ public record BenchRow(String path, String backend, int concurrency, int cacheSe
         return extra[extra.length / 2];
     }
 
-    /** The row's name in the ratios below the table: the cache appears where it is not one sequence per stream. */
+    /** The row's name in the checks below the table: the cache appears where it is not one sequence per stream. */
     String label() {
         return path + " x" + concurrency + (cacheSequences == concurrency ? "" : " (cache " + cacheSequences + ")");
     }

@@ -7,12 +7,12 @@ import dev.jvmllm.api.Model;
 import dev.jvmllm.api.ProcessorOptions;
 import dev.jvmllm.scheduler.DirectGenerator;
 
-import java.util.Arrays;
 import java.util.Collections;
-import java.util.List;
 
 /** The baseline: the application drives a BatchProcessor itself, all sequences in one batch per step. */
 final class DirectPath implements BenchPath {
+    static final String PATH = "direct";
+
     private final Model model;
     private final int concurrency;
     private final int cacheSequences;
@@ -32,7 +32,7 @@ final class DirectPath implements BenchPath {
 
     @Override
     public String path() {
-        return "direct";
+        return PATH;
     }
 
     @Override
@@ -57,11 +57,6 @@ final class DirectPath implements BenchPath {
         }
         return generator.generateAll(Collections.nCopies(concurrency, request)).stream()
                 .mapToLong(GenerationResult::completionTokens).sum();
-    }
-
-    /** The tokens one greedy run gives, to check that every path generates the same ones. */
-    List<Integer> referenceTokens() {
-        return Arrays.stream(generator.generate(request).tokens()).boxed().toList();
     }
 
     @Override

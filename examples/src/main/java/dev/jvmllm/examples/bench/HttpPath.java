@@ -11,10 +11,14 @@ import java.util.concurrent.Future;
 
 /**
  * Real clients over loopback against the embedded server's {@code /v1/completions}: each client
- * keeps its connection, sends one request per run and reads the whole answer (JSON, or the SSE
- * stream up to {@code [DONE]}); the usage it reports says how many tokens came.
+ * keeps its connection (a fresh one where the server closed it while idle), sends one request per
+ * run and reads the whole answer (JSON, or the SSE stream up to {@code [DONE]}); the usage it
+ * reports says how many tokens came.
  */
 final class HttpPath implements BenchPath {
+    static final String PATH = "http";
+    static final String STREAM_PATH = "http-stream";
+
     private static final ObjectMapper JSON = new ObjectMapper();
 
     private final String backend;
@@ -25,14 +29,14 @@ final class HttpPath implements BenchPath {
     private final ExecutorService threads;
 
     /** @param cacheSequences the {@code maxSequences} of the scheduler behind the server */
-    HttpPath(String backend, int port, int cacheSequences, int concurrency, boolean streaming, String prompt,
-             int maxTokens) throws Exception {
+    HttpPath(String backend, int port, int cacheSequences, int concurrency, boolean streaming, Workload workload)
+            throws Exception {
         this.backend = backend;
         this.cacheSequences = cacheSequences;
         this.concurrency = concurrency;
         this.streaming = streaming;
-        String body = JSON.writeValueAsString(Map.of("prompt", prompt, "max_tokens", maxTokens, "temperature", 0,
-                "stream", streaming, "stream_options", Map.of("include_usage", true)));
+        String body = JSON.writeValueAsString(Map.of("prompt", workload.prompt(), "max_tokens", workload.tokens(),
+                "temperature", 0, "stream", streaming, "stream_options", Map.of("include_usage", true)));
         for (int i = 0; i < concurrency; i++) {
             clients.add(new LoopbackClient(port, "/v1/completions", body));
         }
@@ -41,7 +45,7 @@ final class HttpPath implements BenchPath {
 
     @Override
     public String path() {
-        return streaming ? "http-stream" : "http";
+        return streaming ? STREAM_PATH : PATH;
     }
 
     @Override

@@ -2,6 +2,7 @@ package dev.jvmllm.examples.bench;
 
 import java.io.BufferedInputStream;
 import java.io.ByteArrayOutputStream;
+import java.io.EOFException;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -14,28 +15,47 @@ import java.nio.charset.StandardCharsets;
  * so their own cost must stay close to what a remote client would add: nothing.
  */
 final class LoopbackClient implements AutoCloseable {
-    private final Socket socket;
-    private final InputStream in;
-    private final OutputStream out;
+    private final int port;
     private final byte[] request;
+    private Socket socket;
+    private InputStream in;
+    private OutputStream out;
 
     LoopbackClient(int port, String path, String jsonBody) throws IOException {
-        socket = new Socket("127.0.0.1", port);
-        socket.setTcpNoDelay(true);
-        in = new BufferedInputStream(socket.getInputStream(), 1 << 16);
-        out = socket.getOutputStream();
+        this.port = port;
         byte[] body = jsonBody.getBytes(StandardCharsets.UTF_8);
         byte[] head = ("POST " + path + " HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n"
                 + "Content-Length: " + body.length + "\r\n\r\n").getBytes(StandardCharsets.UTF_8);
         request = new byte[head.length + body.length];
         System.arraycopy(head, 0, request, 0, head.length);
         System.arraycopy(body, 0, request, head.length, body.length);
+        connect();
     }
 
-    /** Sends the request and reads the whole answer (fixed-length or chunked); returns its body. */
+    private void connect() throws IOException {
+        socket = new Socket("127.0.0.1", port);
+        socket.setTcpNoDelay(true);
+        in = new BufferedInputStream(socket.getInputStream(), 1 << 16);
+        out = socket.getOutputStream();
+    }
+
+    /**
+     * Sends the request and reads the whole answer (fixed-length or chunked); returns its body.
+     * A server closes a keep-alive connection that stayed idle too long, and the client learns so
+     * only when its next request finds the connection closed: where that happens before the
+     * answer's first byte, the request is sent once more on a fresh connection, as HTTP clients do
+     * for idle connections (the server cannot have answered it). The new connection is timed with
+     * the request; over loopback it costs tens of microseconds. A failure after the answer began
+     * is an error.
+     */
     String call() throws IOException {
-        out.write(request);
-        out.flush();
+        try {
+            send();
+        } catch (IOException closedWhileIdle) {
+            socket.close();
+            connect();
+            send();
+        }
         int status = -1;
         long length = -1;
         boolean chunked = false;
@@ -63,6 +83,17 @@ final class LoopbackClient implements AutoCloseable {
             throw new IOException("HTTP " + status + ": " + text);
         }
         return text;
+    }
+
+    /** Writes the request and waits for the answer's first byte, which it leaves unread. */
+    private void send() throws IOException {
+        out.write(request);
+        out.flush();
+        in.mark(1);
+        if (in.read() == -1) {
+            throw new EOFException("the server closed the connection before answering");
+        }
+        in.reset();
     }
 
     private String readLine() throws IOException {

@@ -17,10 +17,19 @@ import java.util.concurrent.Future;
 
 /**
  * The peer: java-llama.cpp's own {@code LlamaModel.generate} (llama-server's slot loop on a native
- * thread), one stream, or several threads with {@code setParallel(n)}. Its native thread keeps the
+ * thread), one stream, or several threads with {@code setParallel(n)}. It always runs the llama.cpp
+ * build inside {@code de.kherud:llama}, whichever library ours loads. Its native thread keeps the
  * JVM alive after {@code close()}, which is why the bench exits with {@code System.exit}.
  */
 final class PeerPath implements BenchPath {
+    static final String PATH = "peer";
+
+    /** The llama.cpp build inside {@code de.kherud:llama} 4.2.0, as {@link dev.jvmllm.api.ModelInfo#runtime()} names it. */
+    static final String LLAMA_CPP = "llama.cpp b4916";
+
+    /** Its rows' library. */
+    static final String LIBRARY = "java-" + LLAMA_CPP;
+
     private static final Logger log = LoggerFactory.getLogger("de.kherud.llama");
 
     private final int concurrency;
@@ -28,24 +37,20 @@ final class PeerPath implements BenchPath {
     private final InferenceParameters parameters;
     private final ExecutorService streams;
 
-    /** @param threads its thread count, or 0 for its own default */
-    PeerPath(Path modelFile, int concurrency, int contextPerSequence, int threads, String prompt, int maxTokens) {
+    PeerPath(Path modelFile, int concurrency, int threads, Workload workload) {
         LlamaModel.setLogger(LogFormat.TEXT, (level, message) -> log.debug("{}", message.strip()));
         this.concurrency = concurrency;
-        ModelParameters parameters = new ModelParameters().setModel(modelFile.toString())
-                .setCtxSize(contextPerSequence * concurrency).setParallel(concurrency).setGpuLayers(0).disableLog();
-        if (threads > 0) {
-            parameters.setThreads(threads).setThreadsBatch(threads);
-        }
-        this.model = new LlamaModel(parameters);
-        this.parameters = new InferenceParameters(prompt).setNPredict(maxTokens).setTemperature(0f).setTopK(1)
-                .setCachePrompt(false);
+        this.model = new LlamaModel(new ModelParameters().setModel(modelFile.toString())
+                .setCtxSize(workload.context() * concurrency).setParallel(concurrency).setGpuLayers(0)
+                .setThreads(threads).setThreadsBatch(threads).disableLog());
+        this.parameters = new InferenceParameters(workload.prompt()).setNPredict(workload.tokens()).setTemperature(0f)
+                .setTopK(1).setCachePrompt(false);
         this.streams = Executors.newFixedThreadPool(concurrency);
     }
 
     @Override
     public String path() {
-        return "peer";
+        return PATH;
     }
 
     @Override

@@ -9,6 +9,8 @@ import java.util.List;
 
 /** Concurrent streams submitted to the scheduler, from the calling thread, then joined. */
 final class ScheduledPath implements BenchPath {
+    static final String PATH = "scheduled";
+
     private final Scheduler scheduler;
     private final int concurrency;
     private final int cacheSequences;
@@ -24,7 +26,7 @@ final class ScheduledPath implements BenchPath {
 
     @Override
     public String path() {
-        return "scheduled";
+        return PATH;
     }
 
     @Override

@@ -9,6 +9,8 @@ import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Spec;
 
 import java.nio.file.Path;
+import java.util.List;
+import java.util.Optional;
 
 /** The options every command that runs a model shares: generate, serve and bench. */
 public final class ModelOptionsMixin {
@@ -23,8 +25,19 @@ public final class ModelOptionsMixin {
             description = "llamacpp or onnx; default: chosen from the model path")
     String backend;
 
-    @Option(names = "--threads", paramLabel = "N", description = "CPU threads; default: chosen by the model's size (1 below 64 MiB of weights, else all cores)")
+    @Option(names = "--threads", paramLabel = "N",
+            description = "CPU threads; default: the backend's choice for the model and library")
     int threads;
+
+    @Option(names = "--gpu-layers", paramLabel = "N",
+            description = "layers to offload to a GPU (a GPU build of llama.cpp); 999 offloads all; default: 0")
+    int gpuLayers;
+
+    @Option(names = "--llama-library", paramLabel = "LIB",
+            description = {"the llama.cpp library: a libllama file, 'installed' (./llm fetch llama.cpp) or 'bundled'"
+                    + " (b4916, inside de.kherud:llama); default: $LLM_LLAMA_LIBRARY, else the installed one, else the"
+                    + " bundled one"})
+    List<String> llamaLibraries = List.of();
 
     @Option(names = "--context", paramLabel = "N",
             description = "tokens per sequence (prompt + generated); default: the model's context length")
@@ -42,10 +55,33 @@ public final class ModelOptionsMixin {
         return Path.of(fromEnv);
     }
 
-    /** Opens the model with the backend named by {@code --backend}, or the one that recognises the path. */
+    /**
+     * Opens the model with the backend named by {@code --backend}, or the one that recognises the
+     * path, on the {@code --llama-library} (once at most here).
+     */
     public Model open() {
-        ModelOptions options = backend == null ? ModelOptions.defaults() : ModelOptions.defaults().withBackend(backend);
+        if (llamaLibraries.size() > 1) {
+            throw new ParameterException(spec.commandLine(), "--llama-library is given " + llamaLibraries.size()
+                    + " times; this command runs on one library");
+        }
+        return open(llamaLibraries.stream().findFirst());
+    }
+
+    /** Opens the model on a given llama.cpp library (empty: the default one). */
+    public Model open(Optional<String> llamaLibrary) {
+        ModelOptions options = ModelOptions.defaults().withGpuLayers(gpuLayers);
+        if (backend != null) {
+            options = options.withBackend(backend);
+        }
+        if (llamaLibrary.isPresent()) {
+            options = options.withNativeLibrary(llamaLibrary.get());
+        }
         return Backends.open(modelPath(), options);
+    }
+
+    /** Every {@code --llama-library}, in order (empty: the default one). */
+    public List<String> llamaLibraries() {
+        return llamaLibraries;
     }
 
     /** {@code --threads}; 0 when not given. */

@@ -2,6 +2,7 @@ package dev.jvmllm.examples.cli;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.jvmllm.testing.TestAssets;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -29,9 +30,7 @@ class CommandLineTest {
 
     @BeforeAll
     static void findModel() {
-        String path = System.getProperty("llm.test.model", "");
-        assumeTrue(!path.isBlank() && Files.isRegularFile(Path.of(path)), "llm.test.model is not set");
-        model = Path.of(path);
+        model = TestAssets.stories();
     }
 
     private record Run(int exitCode, String out, String err) {
@@ -88,25 +87,69 @@ class CommandLineTest {
         Run run = run("bench", "--model", model.toString(), "--tokens", "8", "--runs", "1", "--rounds", "1", "--warm-up", "20",
                 "--no-peer", "--json", json.toString());
         assertThat(run.exitCode()).isZero();
-        assertThat(run.out()).contains("| direct ").contains("| scheduled ").contains("| http-stream ");
-        // one-stream checks also give the extra time per request; the 8-stream ones have no one-to-one requests
-        assertThat(run.out()).containsPattern("http x1 \\(cache 8\\) / direct x1 \\(cache 8\\) +\\d+\\.\\d\\dx .* [+-]\\d+\\.\\d\\d ms a request\\n")
-                .containsPattern("scheduled x8 / direct x8 +\\d+\\.\\d\\dx +\\(floor 0\\.90x\\) (ok|BELOW)\\n");
+        assertThat(run.out()).contains("| direct ").contains("| scheduled ").contains("| http-stream ")
+                .contains("| ms/req vs direct |").containsPattern("median of 1 runs of 1 rounds \\(a round");
+        // one-stream serving rows may add a fixed cost per request; the 8-stream ones keep a ratio
+        assertThat(run.out())
+                .containsPattern("\\[llama\\.cpp [^,]+, \\d threads?] http x1 \\(cache 8\\) / direct x1 \\(cache 8\\) +\\d+\\.\\d\\dx"
+                        + " +\\(at most \\+1\\.00 ms a request\\) (ok|BELOW) +[+-]\\d+\\.\\d\\d ms a request\\n")
+                .containsPattern("] scheduled x8 / direct x8 +\\d+\\.\\d\\dx +\\(floor 0\\.90x\\) (ok|BELOW)\\n");
         JsonNode rows = new ObjectMapper().readTree(json.toFile());
         List<String> seen = new ArrayList<>();
         for (JsonNode row : rows) {
             seen.add(row.get("path").asText() + " x" + row.get("concurrency").asInt() + " cache "
                     + row.get("cache_sequences").asInt());
             assertThat(row.get("backend").asText()).isEqualTo("llamacpp");
+            assertThat(row.get("library").asText()).startsWith("llama.cpp ");
+            assertThat(row.get("threads").asInt()).isPositive();
+            assertThat(row.get("kv_cache").asText()).isIn("unified", "per-sequence");
             assertThat(row.get("tokens").asLong()).isEqualTo(8L * row.get("concurrency").asInt());
             assertThat(row.get("tokens_per_second").asDouble()).isPositive();
             assertThat(row.get("run_tokens_per_second")).hasSize(1);
             if (row.get("path").asText().equals("direct")) {
                 assertThat(row.get("vs_direct").asDouble()).isEqualTo(1.0);
+                assertThat(row.get("ms_per_request_vs_direct").asDouble()).isZero();
+            } else {
+                assertThat(row.get("ms_per_request_vs_direct").isDouble()).isTrue();
             }
         }
         assertThat(seen).containsExactly("direct x1 cache 1", "direct x1 cache 8", "direct x8 cache 8",
                 "scheduled x1 cache 8", "scheduled x8 cache 8", "http x1 cache 8", "http x8 cache 8",
                 "http-stream x1 cache 8", "http-stream x8 cache 8");
+    }
+
+    @Test
+    void benchRunsEveryLibraryOnEveryThreadCountAndThePeerOncePerThreadCount() throws Exception {
+        Path current = TestAssets.currentLlamaLibrary();
+        Path json = dir.resolve("bench.json");
+        Run run = run("bench", "--model", model.toString(), "--llama-library", "bundled", "--llama-library",
+                current.toString(), "--thread-counts", "1,2", "--tokens", "4", "--runs", "1", "--rounds", "1",
+                "--warm-up", "5", "--warm-up-seconds", "1", "--no-http", "--json", json.toString());
+        assertThat(run.exitCode()).isZero();
+        List<String> seen = new ArrayList<>();
+        for (JsonNode row : new ObjectMapper().readTree(json.toFile())) {
+            String configuration = row.get("library").asText() + " " + row.get("threads").asInt() + " "
+                    + row.get("kv_cache").asText();
+            if (!seen.contains(configuration)) {
+                seen.add(configuration);
+            }
+        }
+        assertThat(seen).hasSize(6).startsWith("llama.cpp b4916 1 unified", "llama.cpp b4916 2 unified")
+                .endsWith("java-llama.cpp b4916 1 unified", "java-llama.cpp b4916 2 unified");
+        assertThat(seen.get(2)).endsWith(" 1 per-sequence");
+        assertThat(run.out()).contains("  [llama.cpp b4916, 2 threads]: --llama-library bundled, KV cache unified\n")
+                .containsPattern("\\[2 threads] direct x8 llama\\.cpp \\S+ / direct x8 llama\\.cpp b4916 +\\d+\\.\\d\\dx"
+                        + " +\\(floor 1\\.50x\\)")
+                .containsPattern("\\[llama\\.cpp b4916, 1 thread] direct x8 / peer x8 +\\d+\\.\\d\\dx +\\(floor 2\\.50x\\)")
+                .containsPattern("direct x8 / peer x8 +\\d+\\.\\d\\dx +\\(no floor: the peer runs llama\\.cpp b4916\\)");
+    }
+
+    @Test
+    void benchRefusesALlamaCppLibraryForAnOnnxModel() {
+        Path onnx = dir.resolve("stories-onnx");
+        assertThat(run("convert", "--to", "onnx", "--model", model.toString(), "--out", onnx.toString()).exitCode()).isZero();
+        Run run = run("bench", "--model", onnx.toString(), "--llama-library", "bundled", "--tokens", "4", "--runs", "1");
+        assertThat(run.exitCode()).isEqualTo(1);
+        assertThat(run.err()).startsWith("llm: the onnx backend").contains("cannot load the native library bundled");
     }
 }

@@ -114,17 +114,23 @@ public final class NativeLog {
     }
 
     /**
-     * Warnings llama.cpp prints for choices this backend makes on purpose, or for every SentencePiece
-     * llama model: a context smaller than the trained one (the caller's contextSize), a batch below
-     * the mask padding (raised by llama.cpp), EOS missing from the end-of-generation list (llama.cpp
+     * Warnings llama.cpp prints for choices this backend makes on purpose, or for common model
+     * files: a context smaller than the trained one (the caller's contextSize), a batch below the
+     * mask padding (raised by llama.cpp), EOS missing from the end-of-generation list (llama.cpp
      * adds it), optional special-token ids stored as -1 (the GGUF converter's way of writing
-     * "none"). They would repeat with every processor without telling the application anything.
+     * "none"), a token that looks like a control token but is not marked as one (Gemma 3's
+     * {@code </s>}; llama.cpp overrides its type), and the full-size sliding-window cache of the
+     * current llama.cpp (its default, which lets a sequence's earlier cells be reused). They would
+     * repeat with every model or processor without telling the application anything.
      */
     private static boolean isExpected(String warning) {
         return warning.startsWith("llama_context: n_ctx_per_seq (") && warning.contains(") < n_ctx_train (")
+                || warning.startsWith("llama_context: n_ctx_seq (") && warning.contains(") < n_ctx_train (")
                 || warning.startsWith("llama_context: n_batch is less than GGML_KQ_MASK_PAD")
                 || warning.startsWith("load: special_eos_id is not in special_eog_ids")
-                || warning.startsWith("load: bad special token: ") && warning.endsWith("= 4294967295, using default id -1");
+                || warning.startsWith("load: bad special token: ") && warning.endsWith("= 4294967295, using default id -1")
+                || warning.startsWith("load: control-looking token: ") && warning.endsWith("its type will be overridden")
+                || warning.startsWith("llama_kv_cache_iswa: using full-size SWA cache");
     }
 
     /** Logs a message of this backend's own under the native logger, at DEBUG. */

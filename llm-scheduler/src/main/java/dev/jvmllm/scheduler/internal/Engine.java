@@ -240,6 +240,9 @@ public final class Engine implements Runnable {
         int sequence = generation.sequence();
         ScheduledRequest request = bySequence[sequence];
         bySequence[sequence] = null;
+        // count it out of the running before its future completes: a caller that has its result
+        // must read metrics that already count it finished
+        activeCount = active.size();
         complete(request);
     }
 

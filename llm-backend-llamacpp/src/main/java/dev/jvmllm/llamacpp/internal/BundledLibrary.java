@@ -5,8 +5,6 @@ import org.slf4j.LoggerFactory;
 
 import java.io.IOException;
 import java.io.InputStream;
-import java.lang.foreign.Arena;
-import java.lang.foreign.SymbolLookup;
 import java.lang.foreign.ValueLayout;
 import java.nio.file.FileSystems;
 import java.nio.file.Files;
@@ -21,80 +19,37 @@ import java.util.Locale;
 import java.util.Set;
 
 /**
- * Finds the llama.cpp shared library that the {@code de.kherud:llama} jar ships for this platform,
- * copies it once into a private cache directory and loads it.
+ * The llama.cpp library that the {@code de.kherud:llama} jar ships for this platform (b4916),
+ * copied once into a private cache directory so that it can be loaded: the fallback that works
+ * wherever Maven Central does.
  *
  * <p>The cache is {@code ${java.io.tmpdir}/jvmllm-<user>/<first 16 hex digits of the library's
  * SHA-256>/}, readable only by its owner. The file is written under a temporary name and moved
  * into place atomically, so JVMs that start at the same time never load a half-written library;
- * an existing copy is used only if its hash matches. The system property
- * {@value #LIBRARY_PROPERTY} names a library file to load instead (a custom llama.cpp build with
- * the same C API).
+ * an existing copy is used only if its hash matches.
  *
  * <p>The library only needs system libraries beside it ({@code libgomp}, {@code libstdc++},
  * {@code libc}; checked with {@code readelf -d}), so one file is all there is to extract.
  */
-@SuppressWarnings("restricted") // loading the native library
-public final class NativeLibrary {
-    /** System property: path of a llama.cpp shared library to load instead of the bundled one. */
-    public static final String LIBRARY_PROPERTY = "jvmllm.llamacpp.library";
-
-    private static final Logger log = LoggerFactory.getLogger(NativeLibrary.class);
+public final class BundledLibrary {
+    private static final Logger log = LoggerFactory.getLogger(BundledLibrary.class);
     private static final Set<PosixFilePermission> OWNER_ONLY = PosixFilePermissions.fromString("rwx------");
 
-    private static SymbolLookup lookup;
-    private static Path loadedFrom;
-    private static RuntimeException failure;
-
-    private NativeLibrary() {
+    private BundledLibrary() {
     }
 
     /**
-     * The loaded library; extracts and loads it on the first call. A failure is remembered and
-     * thrown again by every later call, with the same message.
+     * The extracted library file, extracting it first where there is no good copy.
      *
-     * @throws IllegalStateException saying why the library cannot be loaded
+     * @throws IllegalStateException if the jar is not on the class path or has no library for this platform
      */
-    public static synchronized SymbolLookup lookup() {
-        if (lookup != null) {
-            return lookup;
-        }
-        if (failure != null) {
-            throw failure;
-        }
-        try {
-            Path path = locate();
-            // the global arena: the library stays loaded for the life of the JVM, as handles to it are static
-            lookup = SymbolLookup.libraryLookup(path, Arena.global());
-            loadedFrom = path;
-            log.debug("loaded llama.cpp from {}", path);
-            return lookup;
-        } catch (RuntimeException | IOException e) {
-            failure = new IllegalStateException("cannot load the llama.cpp native library: " + e.getMessage(), e);
-            throw failure;
-        }
-    }
-
-    /** Where the library was loaded from, once it is. */
-    public static synchronized Path loadedFrom() {
-        return loadedFrom;
-    }
-
-    static Path locate() throws IOException {
-        String explicit = System.getProperty(LIBRARY_PROPERTY, "");
-        if (!explicit.isBlank()) {
-            Path path = Path.of(explicit);
-            if (!Files.isRegularFile(path)) {
-                throw new IllegalStateException(LIBRARY_PROPERTY + " names " + path + ", which is not a file");
-            }
-            return path;
-        }
+    public static Path extract() throws IOException {
         if (ValueLayout.ADDRESS.byteSize() != 8) {
             throw new IllegalStateException("only 64-bit JVMs are supported");
         }
         String resource = resourceName();
         byte[] library;
-        try (InputStream in = NativeLibrary.class.getClassLoader().getResourceAsStream(resource)) {
+        try (InputStream in = BundledLibrary.class.getClassLoader().getResourceAsStream(resource)) {
             if (in == null) {
                 throw new IllegalStateException("the class path has no " + resource
                         + ": add de.kherud:llama (4.2.0) for this platform (" + System.getProperty("os.name") + ", "
