@@ -18,18 +18,23 @@ import java.util.Objects;
  * @param defaultThreads the CPU threads a processor uses when its options ask for none
  *                       ({@link ProcessorOptions#effectiveThreads(ModelInfo)}): the backend's
  *                       choice for this model and runtime
+ * @param defaultDecodeThreads the CPU threads of a pass over a single token (one stream's next
+ *                             token) when the options ask for none
+ *                             ({@link ProcessorOptions#effectiveDecodeThreads(ModelInfo)}); where a
+ *                             backend makes no such difference, {@code defaultThreads}
  */
 public record ModelInfo(String name, Path source, String backend, String architecture,
                         int vocabularySize, int trainedContextLength, long weightBytes, String runtime,
-                        int defaultThreads) {
+                        int defaultThreads, int defaultDecodeThreads) {
     public ModelInfo {
         Objects.requireNonNull(name, "name");
         Objects.requireNonNull(source, "source");
         Objects.requireNonNull(backend, "backend");
         Objects.requireNonNull(architecture, "architecture");
         Objects.requireNonNull(runtime, "runtime");
-        if (defaultThreads < 1) {
-            throw new IllegalArgumentException("defaultThreads must be at least 1, got " + defaultThreads);
+        if (defaultThreads < 1 || defaultDecodeThreads < 1) {
+            throw new IllegalArgumentException("defaultThreads and defaultDecodeThreads must be at least 1, got "
+                    + defaultThreads + " and " + defaultDecodeThreads);
         }
     }
 }

@@ -7,8 +7,9 @@ package dev.jvmllm.api;
  * @param contextSize the most tokens (prompt and generated) one sequence can hold; 0 means the
  *                    model's trained context length. Every sequence gets this much KV space.
  * @param maxBatchTokens the most tokens one {@link BatchProcessor#process} call takes
- * @param threads CPU threads for the forward pass; 0 leaves the choice to the backend
- *                (see {@link #effectiveThreads(ModelInfo)})
+ * @param threads CPU threads for the forward pass; 0 leaves the choice to the backend, which may
+ *                choose differently for a pass over a single token
+ *                (see {@link #effectiveThreads(ModelInfo)} and {@link #effectiveDecodeThreads(ModelInfo)})
  */
 public record ProcessorOptions(int maxSequences, int contextSize, int maxBatchTokens, int threads) {
 
@@ -51,5 +52,13 @@ public record ProcessorOptions(int maxSequences, int contextSize, int maxBatchTo
     /** The thread count to use for this model: {@link #threads()} when set, else {@link ModelInfo#defaultThreads()}. */
     public int effectiveThreads(ModelInfo model) {
         return threads > 0 ? threads : model.defaultThreads();
+    }
+
+    /**
+     * The thread count of a pass over a single token: {@link #threads()} when set, else
+     * {@link ModelInfo#defaultDecodeThreads()}.
+     */
+    public int effectiveDecodeThreads(ModelInfo model) {
+        return threads > 0 ? threads : model.defaultDecodeThreads();
     }
 }

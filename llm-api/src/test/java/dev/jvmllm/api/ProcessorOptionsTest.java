@@ -10,13 +10,21 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 class ProcessorOptionsTest {
 
     private static ModelInfo modelWithDefaultThreads(int threads) {
-        return new ModelInfo("m", Path.of("m.gguf"), "test", "llama", 512, 2048, 1_000, "test 1.0", threads);
+        return new ModelInfo("m", Path.of("m.gguf"), "test", "llama", 512, 2048, 1_000, "test 1.0", threads, 1);
     }
 
     @Test
     void noThreadCountTakesTheBackendsChoiceForTheModel() {
         assertThat(ProcessorOptions.defaults().effectiveThreads(modelWithDefaultThreads(1))).isEqualTo(1);
         assertThat(ProcessorOptions.defaults().effectiveThreads(modelWithDefaultThreads(6))).isEqualTo(6);
+    }
+
+    @Test
+    void aSingleTokenPassMayTakeItsOwnDefault() {
+        ModelInfo model = new ModelInfo("m", Path.of("m.gguf"), "test", "llama", 512, 2048, 1_000, "test 1.0", 2, 1);
+        assertThat(ProcessorOptions.defaults().effectiveThreads(model)).isEqualTo(2);
+        assertThat(ProcessorOptions.defaults().effectiveDecodeThreads(model)).isEqualTo(1);
+        assertThat(ProcessorOptions.defaults().withThreads(3).effectiveDecodeThreads(model)).isEqualTo(3);
     }
 
     @Test
@@ -27,7 +35,7 @@ class ProcessorOptionsTest {
     @Test
     void modelInfoNeedsAtLeastOneDefaultThread() {
         assertThatThrownBy(() -> modelWithDefaultThreads(0)).isInstanceOf(IllegalArgumentException.class)
-                .hasMessage("defaultThreads must be at least 1, got 0");
+                .hasMessage("defaultThreads and defaultDecodeThreads must be at least 1, got 0 and 1");
     }
 
     @Test

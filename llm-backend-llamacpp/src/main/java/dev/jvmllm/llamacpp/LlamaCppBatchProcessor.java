@@ -43,8 +43,9 @@ import static java.lang.foreign.ValueLayout.JAVA_INT;
  *       {@code n_ubatch = min(n_batch, }{@value #MAX_UBATCH}{@code )}, which bounds the compute
  *       buffer; llama.cpp splits larger batches itself.</li>
  *   <li>{@code n_seq_max = maxSequences} (at most {@value #MAX_SEQUENCES}),
- *       {@code n_threads = n_threads_batch = threads} (0: the model's
- *       {@link dev.jvmllm.api.ModelInfo#defaultThreads()}).</li>
+ *       {@code n_threads_batch = n_threads = threads} (0: the model's
+ *       {@link dev.jvmllm.api.ModelInfo#defaultThreads()} and, for a pass over one token,
+ *       {@link dev.jvmllm.api.ModelInfo#defaultDecodeThreads()}).</li>
  * </ul>
  *
  * <p>Every batch is checked with {@link SequencePositions} before llama.cpp sees it. When b4916's
@@ -136,10 +137,9 @@ public final class LlamaCppBatchProcessor implements BatchProcessor {
         MemorySegment created = MemorySegment.NULL;
         MemorySegment createdBatch = null;
         try {
-            int threads = options.effectiveThreads(model.info());
             MemorySegment params = library.contextParams(arena, new LlamaLibrary.ContextSettings((int) totalContext,
                     options.maxBatchTokens(), Math.min(options.maxBatchTokens(), MAX_UBATCH), options.maxSequences(),
-                    threads));
+                    options.effectiveThreads(model.info()), options.effectiveDecodeThreads(model.info())));
             NativeLog.clearFirstError();
             created = library.initFromModel(nativeModel, params);
             if (created.equals(MemorySegment.NULL)) {

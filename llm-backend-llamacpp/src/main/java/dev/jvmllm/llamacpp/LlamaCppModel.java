@@ -74,7 +74,8 @@ public final class LlamaCppModel implements Model {
                 : fileName;
         this.info = new ModelInfo(name, source, LlamaCppBackend.NAME, architecture, vocabularySize,
                 library.modelNCtxTrain(model), weightBytes, library.describe(),
-                library.defaultThreads(weightBytes, Runtime.getRuntime().availableProcessors()));
+                library.defaultThreads(weightBytes, Runtime.getRuntime().availableProcessors()),
+                library.defaultDecodeThreads(weightBytes, Runtime.getRuntime().availableProcessors()));
         this.specialTokens = new SpecialTokens(orNone(library.vocabBos(vocab), vocabularySize),
                 orNone(library.vocabEos(vocab), vocabularySize));
         this.pieces = new byte[vocabularySize][];

@@ -113,12 +113,12 @@ class NativeAbiTest {
             assertThat(p.get(JAVA_BOOLEAN, at(m, "use_mlock"))).isFalse();
             assertThat(p.get(JAVA_BOOLEAN, at(m, "check_tensors"))).isFalse();
 
-            MemorySegment c = library.contextParams(arena, new LlamaLibrary.ContextSettings(1024, 256, 128, 3, 2));
+            MemorySegment c = library.contextParams(arena, new LlamaLibrary.ContextSettings(1024, 256, 128, 3, 2, 1));
             StructLayout l = B4916Library.CONTEXT_PARAMS;
             assertThat(new int[] {c.get(JAVA_INT, at(l, "n_ctx")), c.get(JAVA_INT, at(l, "n_batch")),
                     c.get(JAVA_INT, at(l, "n_ubatch")), c.get(JAVA_INT, at(l, "n_seq_max")),
                     c.get(JAVA_INT, at(l, "n_threads")), c.get(JAVA_INT, at(l, "n_threads_batch"))})
-                    .containsExactly(1024, 256, 128, 3, 2, 2);
+                    .containsExactly(1024, 256, 128, 3, 1, 2);
             assertThat(c.get(JAVA_INT, at(l, "rope_scaling_type"))).isEqualTo(-1);
             assertThat(c.get(JAVA_INT, at(l, "pooling_type"))).isEqualTo(-1);
             assertThat(c.get(JAVA_INT, at(l, "attention_type"))).isEqualTo(-1);
@@ -166,12 +166,12 @@ class NativeAbiTest {
             assertThat(p.get(JAVA_BOOLEAN, at(m, "no_alloc"))).isFalse();
             assertThat(p.get(JAVA_BOOLEAN, at(m, "load_mtp"))).isFalse();
 
-            MemorySegment c = library.contextParams(arena, new LlamaLibrary.ContextSettings(1024, 256, 128, 3, 2));
+            MemorySegment c = library.contextParams(arena, new LlamaLibrary.ContextSettings(1024, 256, 128, 3, 2, 1));
             StructLayout l = CurrentLibrary.CONTEXT_PARAMS;
             assertThat(new int[] {c.get(JAVA_INT, at(l, "n_ctx")), c.get(JAVA_INT, at(l, "n_batch")),
                     c.get(JAVA_INT, at(l, "n_ubatch")), c.get(JAVA_INT, at(l, "n_seq_max")),
                     c.get(JAVA_INT, at(l, "n_threads")), c.get(JAVA_INT, at(l, "n_threads_batch"))})
-                    .containsExactly(1024, 256, 128, 3, 2, 2);
+                    .containsExactly(1024, 256, 128, 3, 1, 2);
             assertThat(c.get(JAVA_INT, at(l, "n_rs_seq"))).isZero();
             assertThat(c.get(JAVA_INT, at(l, "n_outputs_max"))).isZero();
             assertThat(c.get(JAVA_INT, at(l, "n_outputs_max_per_seq"))).isEqualTo(1);

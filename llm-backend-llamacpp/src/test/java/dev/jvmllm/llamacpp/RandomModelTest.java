@@ -29,7 +29,7 @@ class RandomModelTest {
             String runtime = library.equals(Libraries.BUNDLED) ? "llama.cpp b4916" : model.info().runtime();
             assertThat(runtime).matches("llama\\.cpp (b4916|0\\.5\\..*)");
             assertThat(model.info()).isEqualTo(new ModelInfo("random-llama", path.toAbsolutePath(), "llamacpp", "llama",
-                    RandomLlamaModel.vocabularySize(), 256, Files.size(path), runtime, 1));
+                    RandomLlamaModel.vocabularySize(), 256, Files.size(path), runtime, 1, 1));
             assertThat(model.specialTokens()).isEqualTo(new SpecialTokens(RandomLlamaModel.BOS, RandomLlamaModel.EOS));
             assertThat(model.chatTemplate()).isEmpty();
             List<String> tokens = RandomLlamaModel.tokens();

@@ -23,7 +23,7 @@ final class FakeModel implements Model {
 
     @Override
     public ModelInfo info() {
-        return new ModelInfo(NAME, Path.of("fake.gguf"), "fake", "llama", 65536, 128, 0, "fake", 1);
+        return new ModelInfo(NAME, Path.of("fake.gguf"), "fake", "llama", 65536, 128, 0, "fake", 1, 1);
     }
 
     @Override

@@ -1,9 +1,14 @@
 package dev.jvmllm.examples.bench;
 
+import com.fasterxml.jackson.core.json.JsonReadFeature;
+import com.fasterxml.jackson.core.type.TypeReference;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.PropertyNamingStrategies;
 import com.fasterxml.jackson.databind.SerializationFeature;
+import com.fasterxml.jackson.databind.json.JsonMapper;
+import dev.jvmllm.api.LlmException;
 import dev.jvmllm.api.SchedulerOptions;
+import dev.jvmllm.examples.cli.LlmCommand;
 import dev.jvmllm.examples.cli.ModelOptionsMixin;
 import dev.jvmllm.examples.cli.SchedulerOptionsMixin;
 import dev.jvmllm.llamacpp.LlamaCppBackend;
@@ -14,7 +19,11 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.ParameterException;
 import picocli.CommandLine.Spec;
 
+import java.io.BufferedReader;
 import java.io.PrintStream;
+import java.lang.management.ManagementFactory;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -22,16 +31,22 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.concurrent.Callable;
 
 /**
  * {@code llm bench}: tokens per second of every path (direct, scheduled, HTTP, and java-llama.cpp's
- * own generate as the peer) in one run, on the same prompt and token count, as ratios against the
- * direct path measured in the same run. It runs one block of rows per configuration, each
- * {@code --llama-library} on each of {@code --thread-counts}, and the peer once per thread count.
- * Runs are interleaved across the rows of all configurations so that a noisy moment of the
- * machine hits them all alike; each row's tokens/s is the median of its runs, and each ratio the
- * median of the per-run ratios (run i of one row against run i of the other).
+ * own generate as the peer), on the same prompt and token count, as ratios against the direct path
+ * measured beside it. It runs one block of rows per configuration, each {@code --llama-library}
+ * on each of {@code --thread-counts}, and the peer once per thread count.
+ *
+ * <p>Every block runs in a JVM of its own, one after the other: two llama.cpp thread pools in one
+ * process slow each other down (measured on SmolLM2: b4916 on two threads gave 41-61 tokens/s for
+ * one stream with another configuration in the process, 93-100 alone), and the peer shares
+ * OpenMP's pool with the bundled library. Within a block the runs are interleaved across its rows,
+ * so that a noisy moment of the machine hits them all alike; each row's tokens/s is the median of
+ * its runs, and each ratio within a block the median of the per-run ratios (run i of one row
+ * against run i of the other). Ratios between blocks are ratios of medians.
  */
 @Command(name = "bench", mixinStandardHelpOptions = true,
         description = {"Benchmark the direct, scheduled and HTTP paths (and the java-llama.cpp peer) in one run,"
@@ -44,9 +59,20 @@ public final class BenchCommand implements Callable<Integer> {
     /** The bench's context when {@code --context} is not given: room for the prompt and {@code --tokens}. */
     private static final int DEFAULT_CONTEXT = 512;
 
-    /** What one timed run of a one-stream direct row should last when {@code --rounds} is not given. */
+    /** What one timed run of a one-stream row should last when {@code --rounds} is not given. */
     private static final double RUN_SECONDS = 1.0;
     private static final int MAX_ROUNDS = 5;
+
+    /** The options a block's JVM gets from the block itself, not from the user's command line. */
+    private static final Set<String> BLOCK_OPTIONS = Set.of("--llama-library", "--thread-counts", "--json", "--no-peer",
+            "--block-rows", "--peer-only");
+
+    private static final ObjectMapper JSON = JsonMapper.builder()
+            .propertyNamingStrategy(PropertyNamingStrategies.SNAKE_CASE)
+            .enable(SerializationFeature.INDENT_OUTPUT)
+            // a row not yet compared with its direct row has NaN there
+            .enable(JsonReadFeature.ALLOW_NON_NUMERIC_NUMBERS)
+            .build();
 
     @Spec
     CommandSpec spec;
@@ -76,8 +102,8 @@ public final class BenchCommand implements Callable<Integer> {
 
     @Option(names = "--rounds", paramLabel = "N",
             description = {"rounds of requests in one timed run (each round: every stream generates once);",
-                    "default: as many as make a run of one direct stream last about " + RUN_SECONDS + " s, 1 to "
-                            + MAX_ROUNDS + ", timed on the slowest configuration"})
+                    "default: as many as make a run of one stream last about " + RUN_SECONDS + " s, 1 to "
+                            + MAX_ROUNDS + ", chosen in each block"})
     Integer rounds;
 
     @Option(names = "--warm-up", defaultValue = "2000",
@@ -95,67 +121,167 @@ public final class BenchCommand implements Callable<Integer> {
     @Option(names = "--no-http", description = "skip the HTTP rows")
     boolean noHttp;
 
+    @Option(names = "--block-rows", hidden = true, paramLabel = "FILE",
+            description = "internal: measure one block in this JVM and write its rows to FILE")
+    Path blockRows;
+
+    @Option(names = "--peer-only", hidden = true, description = "internal: the block is the peer's")
+    boolean peerOnly;
+
     /** A row's path with the configuration it ran on. */
     private record TimedPath(Configuration configuration, BenchPath path) {
     }
 
+    /** How one block was chosen, for the header: the library asked for and what ran. */
+    private record Block(String choice, Configuration configuration) {
+    }
+
     @Override
     public Integer call() throws Exception {
-        int context = model.contextSize() > 0 ? model.contextSize() : DEFAULT_CONTEXT;
-        Workload workload = new Workload(prompt, tokens, context);
-        List<OpenConfiguration> configurations = new ArrayList<>();
-        List<PeerPath> peers = new ArrayList<>();
+        return blockRows != null ? measureBlock() : measureEveryBlock();
+    }
+
+    /** The parent: every block in a JVM of its own, then the table and the checks over all of them. */
+    private int measureEveryBlock() throws Exception {
         List<Integer> threadsToRun = threadsToRun();
+        List<BenchRow> measured = new ArrayList<>();
+        List<Block> blocks = new ArrayList<>();
+        for (Optional<String> library : libraries()) {
+            for (int threads : threadsToRun) {
+                List<String> args = new ArrayList<>(List.of("--no-peer"));
+                library.ifPresent(l -> args.addAll(List.of("--llama-library", l)));
+                if (threads > 0) {
+                    args.addAll(List.of("--thread-counts", Integer.toString(threads)));
+                }
+                List<BenchRow> block = runBlock(args);
+                Configuration configuration = block.getFirst().configuration();
+                Block same = blocks.stream().filter(b -> b.configuration().equals(configuration)).findFirst().orElse(null);
+                String choice = library.map(l -> "--llama-library " + l).orElse("the default library");
+                if (same != null) {
+                    throw new ParameterException(spec.commandLine(), same.choice() + " and " + choice + " both run "
+                            + configuration.label() + ": give each library and thread count once");
+                }
+                blocks.add(new Block(choice, configuration));
+                measured.addAll(block);
+            }
+        }
+        boolean withPeer = !noPeer && measured.getFirst().backend().equals(LlamaCppBackend.NAME);
+        if (withPeer) {
+            // the peer's library is its own: one block per thread count, not per library
+            for (int threads : blocks.stream().map(b -> b.configuration().threads()).distinct().toList()) {
+                measured.addAll(runBlock(List.of("--peer-only", "--thread-counts", Integer.toString(threads))));
+            }
+        }
+        BenchRows rows = new BenchRows(measured).comparedWithDirect();
+        noteTokenCounts(rows);
+        print(System.out, blocks, rows, withPeer);
+        if (json != null) {
+            JSON.writeValue(json.toFile(), rows.rows());
+            System.err.println("wrote " + json.toAbsolutePath());
+        }
+        return 0;
+    }
+
+    /**
+     * Runs this bench command in a new JVM, with the user's options but those a block sets itself,
+     * and {@code blockArgs}; returns the rows it measured. What it prints goes to our stderr.
+     */
+    private List<BenchRow> runBlock(List<String> blockArgs) throws Exception {
+        Path rowsFile = Files.createTempFile("jvmllm-bench-", ".json");
         try {
-            for (Optional<String> library : libraries()) {
-                for (int threads : threadsToRun) {
-                    configurations.add(new OpenConfiguration(model, library, threads, workload,
-                            schedulerOptions.applyTo(SchedulerOptions.defaults()), !noHttp));
+            List<String> command = new ArrayList<>();
+            command.add(ProcessHandle.current().info().command().orElse(
+                    Path.of(System.getProperty("java.home"), "bin", "java").toString()));
+            command.addAll(ManagementFactory.getRuntimeMXBean().getInputArguments());
+            command.addAll(List.of("-cp", System.getProperty("java.class.path"), LlmCommand.class.getName(), "bench"));
+            command.addAll(userOptions());
+            command.addAll(blockArgs);
+            command.addAll(List.of("--block-rows", rowsFile.toString()));
+            // a block prints no table: all it says (progress, and what native libraries print) goes on to our
+            // stderr as it comes, and its last error line is the reason should it fail
+            Process process = new ProcessBuilder(command).redirectErrorStream(true).start();
+            String error = null;
+            try (BufferedReader lines = process.inputReader(StandardCharsets.UTF_8)) {
+                for (String line = lines.readLine(); line != null; line = lines.readLine()) {
+                    System.err.println(line);
+                    if (line.startsWith(LlmCommand.ERROR_PREFIX)) {
+                        error = line.substring(LlmCommand.ERROR_PREFIX.length());
+                    }
                 }
             }
-            requireDistinct(configurations);
-            if (warmUpRequests > 0) {
-                for (OpenConfiguration configuration : configurations) {
+            int exit = process.waitFor();
+            if (exit != 0) {
+                throw new LlmException(error != null ? error : "the bench block " + String.join(" ", blockArgs)
+                        + " failed (exit code " + exit + ")");
+            }
+            return JSON.readValue(rowsFile.toFile(), new TypeReference<List<BenchRow>>() { });
+        } finally {
+            Files.deleteIfExists(rowsFile);
+        }
+    }
+
+    /** The options the user gave this command, without those that {@link #BLOCK_OPTIONS} sets per block. */
+    private List<String> userOptions() {
+        List<String> original = spec.commandLine().getParseResult().originalArgs();
+        List<String> given = original.subList(original.indexOf(spec.name()) + 1, original.size());
+        List<String> kept = new ArrayList<>();
+        for (int i = 0; i < given.size(); i++) {
+            String arg = given.get(i);
+            String name = arg.contains("=") ? arg.substring(0, arg.indexOf('=')) : arg;
+            if (!BLOCK_OPTIONS.contains(name)) {
+                kept.add(arg);
+            } else if (!arg.contains("=") && spec.findOption(name).arity().max() > 0) {
+                i++; // and its value
+            }
+        }
+        return kept;
+    }
+
+    /** A block's JVM: one configuration's rows, or the peer's, measured here and written to {@link #blockRows}. */
+    private int measureBlock() throws Exception {
+        int context = model.contextSize() > 0 ? model.contextSize() : DEFAULT_CONTEXT;
+        Workload workload = new Workload(prompt, tokens, context);
+        List<Integer> threadsToRun = threadsToRun();
+        int threads = threadsToRun.getFirst();
+        List<AutoCloseable> opened = new ArrayList<>();
+        try {
+            List<TimedPath> paths = new ArrayList<>();
+            BenchPath single;
+            if (peerOnly) {
+                Configuration peer = Configuration.of(PeerPath.LIBRARY, threads, Configuration.UNIFIED);
+                single = null;
+                for (int concurrency : new int[] {1, BATCHED}) {
+                    PeerPath path = new PeerPath(model.modelPath(), concurrency, threads, workload);
+                    opened.add(path);
+                    paths.add(new TimedPath(peer, path));
+                    single = single == null ? path : single;
+                }
+            } else {
+                OpenConfiguration configuration = new OpenConfiguration(model, model.llamaLibraries().stream().findFirst(),
+                        threads, workload, schedulerOptions.applyTo(SchedulerOptions.defaults()), !noHttp);
+                opened.add(configuration);
+                if (warmUpRequests > 0) {
                     List<WarmUp> done = configuration.warmUp(WARM_UP_TOKENS, warmUpRequests,
                             Duration.ofMillis(Math.round(warmUpSeconds * 1000)));
                     System.err.printf("warm-up %s, requests of %d tokens: %s%n", configuration.configuration().label(),
                             WARM_UP_TOKENS, String.join(", ", done.stream().map(WarmUp::toString).toList()));
                 }
-            }
-            List<TimedPath> paths = new ArrayList<>();
-            for (OpenConfiguration configuration : configurations) {
                 for (BenchPath path : configuration.paths()) {
                     paths.add(new TimedPath(configuration.configuration(), path));
                 }
+                single = configuration.single();
             }
-            if (!noPeer && configurations.getFirst().info().backend().equals(LlamaCppBackend.NAME)) {
-                // the peer's library is its own: one pair of rows per thread count, not per library
-                for (int threads : configurations.stream().map(c -> c.configuration().threads()).distinct().toList()) {
-                    Configuration peer = new Configuration(PeerPath.LIBRARY, threads, Configuration.UNIFIED);
-                    for (int concurrency : new int[] {1, BATCHED}) {
-                        PeerPath path = new PeerPath(model.modelPath(), concurrency, threads, workload);
-                        peers.add(path);
-                        paths.add(new TimedPath(peer, path));
-                    }
-                }
+            long singleNanos = firstPass(paths, single);
+            int chosenRounds = rounds != null ? rounds : automaticRounds(singleNanos);
+            if (rounds == null) {
+                System.err.printf("%s: %d round%s a run (one stream took %.3f s)%n",
+                        paths.getFirst().configuration().label(), chosenRounds, chosenRounds == 1 ? "" : "s",
+                        singleNanos / 1e9);
             }
-            long slowestSingle = firstPass(paths, configurations);
-            String roundsChoice = rounds != null ? "" : String.format(" (automatic: the slowest one-stream direct"
-                    + " request took %.3f s)", slowestSingle / 1e9);
-            BenchRows rows = measure(paths, rounds != null ? rounds : automaticRounds(slowestSingle)).comparedWithDirect();
-            noteTokenCounts(rows);
-            print(System.out, configurations, rows, roundsChoice, !peers.isEmpty());
-            if (json != null) {
-                new ObjectMapper().setPropertyNamingStrategy(PropertyNamingStrategies.SNAKE_CASE)
-                        .enable(SerializationFeature.INDENT_OUTPUT).writeValue(json.toFile(), rows.rows());
-                System.err.println("wrote " + json.toAbsolutePath());
-            }
+            JSON.writeValue(blockRows.toFile(), measure(paths, chosenRounds));
         } finally {
-            for (PeerPath peer : peers) {
-                peer.close();
-            }
-            for (OpenConfiguration configuration : configurations.reversed()) {
-                configuration.close();
+            for (AutoCloseable resource : opened.reversed()) {
+                resource.close();
             }
         }
         return 0;
@@ -181,34 +307,20 @@ public final class BenchCommand implements Callable<Integer> {
         return threadCounts;
     }
 
-    /** Two configurations alike would share their rows' names: the table could not tell them apart. */
-    private void requireDistinct(List<OpenConfiguration> configurations) {
-        Map<Configuration, OpenConfiguration> seen = new LinkedHashMap<>();
-        for (OpenConfiguration configuration : configurations) {
-            OpenConfiguration same = seen.putIfAbsent(configuration.configuration(), configuration);
-            if (same != null) {
-                throw new ParameterException(spec.commandLine(), same.libraryChoice() + " and "
-                        + configuration.libraryChoice() + " both run " + configuration.configuration().label()
-                        + ": give each library and thread count once");
-            }
-        }
-    }
-
     /**
-     * Runs every path once, untimed: JIT, caches, connections. Says how long the slowest
-     * configuration's one-stream direct request took, which sizes the rounds.
+     * Runs every path once, untimed: JIT, caches, connections. Says how long the one-stream request
+     * of {@code single} took, which sizes the rounds.
      */
-    private static long firstPass(List<TimedPath> paths, List<OpenConfiguration> configurations) throws Exception {
-        List<BenchPath> singles = configurations.stream().<BenchPath>map(OpenConfiguration::single).toList();
-        long slowestSingle = 0;
+    private static long firstPass(List<TimedPath> paths, BenchPath single) throws Exception {
+        long singleNanos = 0;
         for (TimedPath timed : paths) {
             long start = System.nanoTime();
             timed.path().runOnce();
-            if (singles.contains(timed.path())) {
-                slowestSingle = Math.max(slowestSingle, System.nanoTime() - start);
+            if (timed.path() == single) {
+                singleNanos = System.nanoTime() - start;
             }
         }
-        return slowestSingle;
+        return singleNanos;
     }
 
     /**
@@ -221,7 +333,7 @@ public final class BenchCommand implements Callable<Integer> {
     }
 
     /** Runs i of every row, then runs i + 1: a noisy moment lands on all rows alike. */
-    private BenchRows measure(List<TimedPath> paths, int roundsPerRun) throws Exception {
+    private List<BenchRow> measure(List<TimedPath> paths, int roundsPerRun) throws Exception {
         Map<TimedPath, List<Measurement>> results = new LinkedHashMap<>();
         for (int run = 0; run < runs; run++) {
             for (TimedPath timed : paths) {
@@ -236,10 +348,10 @@ public final class BenchCommand implements Callable<Integer> {
         List<BenchRow> rows = new ArrayList<>();
         for (var entry : results.entrySet()) {
             Measurement median = median(entry.getValue());
-            rows.add(BenchRow.measured(entry.getKey().configuration(), entry.getKey().path(), median.tokens(),
+            rows.add(BenchRow.measured(entry.getKey().configuration(), entry.getKey().path(), roundsPerRun, median.tokens(),
                     median.nanos() / 1e9, entry.getValue().stream().map(Measurement::tokensPerSecond).toList()));
         }
-        return new BenchRows(rows, roundsPerRun);
+        return rows;
     }
 
     private static Measurement median(List<Measurement> runs) {
@@ -254,26 +366,25 @@ public final class BenchCommand implements Callable<Integer> {
             BenchRow single = rows.find(rows.directConfiguration(row), DirectPath.PATH, 1, 1);
             if (row.tokens() != single.tokens() * row.concurrency()) {
                 System.err.printf("note: %s %s generated %.1f tokens per sequence, %s %.1f%n", row.configuration().label(),
-                        row.label(), (double) row.tokens() / row.concurrency() / rows.requestsPerRun(), single.label(),
-                        (double) single.tokens() / rows.requestsPerRun());
+                        row.label(), (double) row.tokens() / row.concurrency() / row.rounds(), single.label(),
+                        (double) single.tokens() / single.rounds());
             }
         }
     }
 
-    private void print(PrintStream out, List<OpenConfiguration> configurations, BenchRows rows, String roundsChoice,
-                       boolean withPeer) {
-        OpenConfiguration first = configurations.getFirst();
-        out.printf("model %s (%s), prompt \"%s\", %d tokens per sequence (greedy),%n"
-                        + "median of %d runs of %d rounds%s (a round: every stream generates once)%n",
-                first.info().name(), first.info().backend(), prompt, tokens, runs, rows.requestsPerRun(), roundsChoice);
-        for (OpenConfiguration configuration : configurations) {
-            out.printf("  %s: %s, KV cache %s%n", configuration.configuration().label(), configuration.libraryChoice(),
-                    configuration.configuration().kvCache());
+    private void print(PrintStream out, List<Block> blocks, BenchRows rows, boolean withPeer) {
+        out.printf("model %s (%s), prompt \"%s\", %d tokens per sequence (greedy), median of %d runs%n",
+                model.modelPath().getFileName(), rows.rows().getFirst().backend(), prompt, tokens, runs);
+        for (Block block : blocks) {
+            BenchRow direct = rows.find(block.configuration(), DirectPath.PATH, 1, 1);
+            out.printf("  %s: %s, KV cache %s, %d round%s a run%n", block.configuration().label(), block.choice(),
+                    block.configuration().kvCache(), direct.rounds(), direct.rounds() == 1 ? "" : "s");
         }
         if (withPeer) {
             out.printf("  peer: %s (de.kherud:llama's own generate) on each thread count, against the direct rows"
                     + " on %s where those ran%n", PeerPath.LIBRARY, PeerPath.LLAMA_CPP);
         }
+        out.println("  (a round: every stream generates once; each block ran in a JVM of its own)");
         out.println();
         BenchTable.lines(rows.rows()).forEach(out::println);
         out.printf("%nms/req vs direct: how much longer a request took than on the direct row of the same cache and"

@@ -6,9 +6,8 @@ import java.util.List;
  * The rows of one bench run, in table order, and how each finds the rows it compares with.
  *
  * @param rows every configuration's rows, then the peer's
- * @param requestsPerRun the rounds of one timed run: the requests each stream sent in it
  */
-record BenchRows(List<BenchRow> rows, int requestsPerRun) {
+record BenchRows(List<BenchRow> rows) {
 
     /** Our configurations (not the peer's), in table order. */
     List<Configuration> configurations() {
@@ -51,7 +50,6 @@ record BenchRows(List<BenchRow> rows, int requestsPerRun) {
 
     /** The rows with {@link BenchRow#vsDirect} and {@link BenchRow#msPerRequestVsDirect} filled in. */
     BenchRows comparedWithDirect() {
-        return new BenchRows(rows.stream().map(r -> r.comparedWith(directBase(r), requestsPerRun)).toList(),
-                requestsPerRun);
+        return new BenchRows(rows.stream().map(r -> r.comparedWith(directBase(r))).toList());
     }
 }

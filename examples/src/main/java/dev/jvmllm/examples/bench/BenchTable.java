@@ -11,7 +11,7 @@ final class BenchTable {
 
     private static final List<Column> COLUMNS = List.of(
             new Column("library", true, BenchRow::library),
-            new Column("threads", false, r -> Integer.toString(r.threads())),
+            new Column("threads", false, r -> r.configuration().threadsCell()),
             new Column("kv cache", true, BenchRow::kvCache),
             new Column("path", true, BenchRow::path),
             new Column("backend", true, BenchRow::backend),

@@ -1,7 +1,6 @@
 package dev.jvmllm.examples.bench;
 
 import dev.jvmllm.api.Model;
-import dev.jvmllm.api.ModelInfo;
 import dev.jvmllm.api.ProcessorOptions;
 import dev.jvmllm.api.Scheduler;
 import dev.jvmllm.api.SchedulerOptions;
@@ -20,12 +19,10 @@ import java.util.Optional;
 import static dev.jvmllm.examples.bench.BenchCommand.BATCHED;
 
 /**
- * One configuration, open for the whole measurement: the model on one library, a scheduler and a
+ * One configuration, open for its block's measurement: the model on one library, a scheduler and a
  * server on one thread count, and our paths over them (the peer runs apart, on no library of ours).
- * Keeping every configuration open lets the runs of all of them interleave.
  */
 final class OpenConfiguration implements AutoCloseable {
-    private final String libraryChoice;
     private final Model model;
     private final Configuration configuration;
     private final Workload workload;
@@ -45,15 +42,16 @@ final class OpenConfiguration implements AutoCloseable {
      */
     OpenConfiguration(ModelOptionsMixin options, Optional<String> library, int threads, Workload workload,
                       SchedulerOptions schedulerOptions, boolean http) throws Exception {
-        this.libraryChoice = library.map(l -> "--llama-library " + l).orElse("the default library");
         this.workload = workload;
         this.model = own(options.open(library));
         try {
-            int threadCount = ProcessorOptions.defaults().withThreads(threads).effectiveThreads(model.info());
-            this.configuration = new Configuration(model.info().runtime(), threadCount, kvCache(model));
-            this.processorOptions = ProcessorOptions.defaults().withContextSize(workload.context()).withThreads(threadCount);
+            ProcessorOptions asked = ProcessorOptions.defaults().withThreads(threads);
+            int threadCount = asked.effectiveThreads(model.info());
+            this.configuration = new Configuration(model.info().runtime(), threadCount,
+                    asked.effectiveDecodeThreads(model.info()), kvCache(model));
+            this.processorOptions = ProcessorOptions.defaults().withContextSize(workload.context()).withThreads(threads);
             this.scheduler = own(Schedulers.create(model, schedulerOptions.withMaxSequences(BATCHED)
-                    .withContextSize(workload.context()).withThreads(threadCount)));
+                    .withContextSize(workload.context()).withThreads(threads)));
             this.server = http ? own(LlmServer.builder(scheduler).port(0).build().start()) : null;
             // one stream on a cache for one (what the peer x1 runs), and on the scheduler's cache (what
             // the scheduled and HTTP rows run): llama.cpp's pass costs more with the larger cache
@@ -93,15 +91,6 @@ final class OpenConfiguration implements AutoCloseable {
 
     Configuration configuration() {
         return configuration;
-    }
-
-    /** How the library was chosen: {@code --llama-library VALUE}, or the default one. */
-    String libraryChoice() {
-        return libraryChoice;
-    }
-
-    ModelInfo info() {
-        return model.info();
     }
 
     /** The rows' paths, in table order. */

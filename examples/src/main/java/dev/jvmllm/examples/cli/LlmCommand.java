@@ -11,6 +11,8 @@ import picocli.CommandLine.Command;
         subcommands = {GenerateCommand.class, ServeCommand.class, BenchCommand.class, ConvertCommand.class,
                 QuantizeCommand.class, RandomModelCommand.class})
 public final class LlmCommand implements Runnable {
+    /** What starts the one line a library error becomes on stderr. */
+    public static final String ERROR_PREFIX = "llm: ";
 
     public static void main(String[] args) {
         // quiet by default: stdout carries only generated text, logs go to stderr
@@ -29,7 +31,7 @@ public final class LlmCommand implements Runnable {
         return new CommandLine(new LlmCommand())
                 .setExecutionExceptionHandler((e, cmd, parsed) -> {
                     if (e instanceof LlmException || e instanceof IllegalArgumentException) {
-                        cmd.getErr().println("llm: " + e.getMessage());
+                        cmd.getErr().println(ERROR_PREFIX + e.getMessage());
                         return 1;
                     }
                     throw e;

@@ -11,14 +11,19 @@ import static org.assertj.core.api.Assertions.within;
 
 /** The bench's arithmetic on made-up rows: per-request times, which row compares with which, the checks' floors. */
 class BenchRowsTest {
-    private static final Configuration B4916 = new Configuration("llama.cpp b4916", 2, Configuration.UNIFIED);
-    private static final Configuration CURRENT = new Configuration("llama.cpp 0.5.0-dev", 2, Configuration.PER_SEQUENCE);
-    private static final Configuration PEER = new Configuration(PeerPath.LIBRARY, 2, Configuration.UNIFIED);
+    private static final Configuration B4916 = Configuration.of("llama.cpp b4916", 2, Configuration.UNIFIED);
+    private static final Configuration CURRENT = Configuration.of("llama.cpp 0.5.0-dev", 2, Configuration.PER_SEQUENCE);
+    private static final Configuration PEER = Configuration.of(PeerPath.LIBRARY, 2, Configuration.UNIFIED);
 
     private static BenchRow row(Configuration c, String path, int concurrency, int cache, long tokens,
                                 Double... runTokensPerSecond) {
+        return row(c, path, concurrency, cache, 1, tokens, runTokensPerSecond);
+    }
+
+    private static BenchRow row(Configuration c, String path, int concurrency, int cache, int rounds, long tokens,
+                                Double... runTokensPerSecond) {
         double median = Stream.of(runTokensPerSecond).sorted().toList().get(runTokensPerSecond.length / 2);
-        return new BenchRow(c.library(), c.threads(), c.kvCache(), path, "llamacpp", concurrency, cache, tokens,
+        return new BenchRow(c.library(), c.threads(), c.decodeThreads(), c.kvCache(), path, "llamacpp", concurrency, cache, rounds, tokens,
                 tokens / median, median, Double.NaN, Double.NaN, List.of(runTokensPerSecond));
     }
 
@@ -43,16 +48,16 @@ class BenchRowsTest {
 
     @Test
     void extraMillisPerRequestIsTheMedianOverRunsOfTheWallTimeDifferencePerRound() {
-        BenchRow row = row(CURRENT, "http", 1, 8, 80, 100.0, 50.0, 80.0); // 0.8 s, 1.6 s, 1.0 s
-        BenchRow base = row(CURRENT, "direct", 1, 8, 80, 200.0, 100.0, 100.0); // 0.4 s, 0.8 s, 0.8 s
-        assertThat(row.pairedExtraMillisPerRequest(base, 2)).isCloseTo(200, within(1e-9));
+        BenchRow row = row(CURRENT, "http", 1, 8, 2, 80, 100.0, 50.0, 80.0); // 0.8 s, 1.6 s, 1.0 s
+        BenchRow base = row(CURRENT, "direct", 1, 8, 2, 80, 200.0, 100.0, 100.0); // 0.4 s, 0.8 s, 0.8 s
+        assertThat(row.pairedExtraMillisPerRequest(base)).isCloseTo(200, within(1e-9));
         assertThat(row.pairedRatio(base)).isCloseTo(0.5, within(1e-9));
     }
 
     @Test
     void servedRowsCompareWithTheDirectRowOfTheirConfigurationAndTheDirectRowsWithThemselves() {
         BenchRows rows = new BenchRows(concat(configuration(CURRENT, 100, 90, 400, 80, 360),
-                configuration(B4916, 120, 100, 300, 50, 300)), 1).comparedWithDirect();
+                configuration(B4916, 120, 100, 300, 50, 300))).comparedWithDirect();
         BenchRow scheduled = rows.find(CURRENT, "scheduled", 1, 8);
         assertThat(scheduled.vsDirect()).isCloseTo(80.0 / 90, within(1e-9));
         assertThat(scheduled.msPerRequestVsDirect()).isCloseTo((10 / 80.0 - 10 / 90.0) * 1000, within(1e-9));
@@ -67,7 +72,7 @@ class BenchRowsTest {
         List<BenchRow> peer = List.of(row(PEER, "peer", 1, 1, 10, 60.0), row(PEER, "peer", 8, 8, 80, 120.0));
         List<BenchRow> both = concat(concat(configuration(CURRENT, 100, 90, 400, 80, 360),
                 configuration(B4916, 120, 100, 300, 50, 300)), peer);
-        BenchRows rows = new BenchRows(both, 1).comparedWithDirect();
+        BenchRows rows = new BenchRows(both).comparedWithDirect();
         assertThat(rows.find(PEER, "peer", 1, 1).vsDirect()).isCloseTo(60.0 / 120, within(1e-9));
         assertThat(rows.find(PEER, "peer", 8, 8).vsDirect()).isCloseTo(120.0 / 300, within(1e-9));
 
@@ -79,7 +84,7 @@ class BenchRowsTest {
         assertThat(check(checks, "[llama.cpp 0.5.0-dev, 2 threads] direct x8 / peer x8").floor())
                 .isInstanceOf(Checks.Floor.None.class);
 
-        BenchRows currentOnly = new BenchRows(concat(configuration(CURRENT, 100, 90, 400, 80, 360), peer), 1)
+        BenchRows currentOnly = new BenchRows(concat(configuration(CURRENT, 100, 90, 400, 80, 360), peer))
                 .comparedWithDirect();
         assertThat(currentOnly.find(PEER, "peer", 1, 1).vsDirect()).isCloseTo(60.0 / 100, within(1e-9));
     }
@@ -87,42 +92,43 @@ class BenchRowsTest {
     @Test
     void aSingleStreamsServingLayersMayAddOneMillisecondARequest() {
         // 10 tokens a request: 100 tokens/s is 100 ms a request, 10 / 0.1011 s is 101.1 ms
-        BenchRows rows = new BenchRows(configuration(CURRENT, 100, 100, 400, 10 / 0.1009, 360), 1);
+        BenchRows rows = new BenchRows(configuration(CURRENT, 100, 100, 400, 10 / 0.1009, 360));
         Checks.Check cheap = check(Checks.of(rows), "[llama.cpp 0.5.0-dev, 2 threads] scheduled x1 (cache 8) / direct x1 (cache 8)");
         assertThat(cheap.extraMillis()).isCloseTo(0.9, within(1e-6));
         assertThat(cheap.passes()).isTrue();
         assertThat(cheap.format(cheap.name().length()))
                 .endsWith("(cache 8)   0.99x  (at most +1.00 ms a request) ok     +0.90 ms a request");
 
-        rows = new BenchRows(configuration(CURRENT, 100, 100, 400, 10 / 0.1011, 360), 1);
+        rows = new BenchRows(configuration(CURRENT, 100, 100, 400, 10 / 0.1011, 360));
         assertThat(check(Checks.of(rows), "[llama.cpp 0.5.0-dev, 2 threads] scheduled x1 (cache 8) / direct x1 (cache 8)")
                 .passes()).isFalse();
     }
 
     @Test
-    void batchingIsPromisedOnlyOnThePerSequenceCacheWithTwoThreadsOrMore() {
-        Configuration oneThread = new Configuration(CURRENT.library(), 1, CURRENT.kvCache());
+    void batchingIsPromisedOnlyOnThePerSequenceCacheWithTwoThreadsOrMoreAgainstTheLibrarysBestSingleStream() {
+        Configuration oneThread = Configuration.of(CURRENT.library(), 1, CURRENT.kvCache());
         BenchRows rows = new BenchRows(concat(configuration(CURRENT, 100, 110, 230, 100, 230),
-                concat(configuration(oneThread, 100, 110, 230, 100, 230), configuration(B4916, 100, 110, 230, 100, 230))),
-                1);
+                concat(configuration(oneThread, 100, 120, 200, 100, 200), configuration(B4916, 100, 110, 230, 100, 230))));
         List<Checks.Check> checks = Checks.of(rows);
-        // against the better single stream, the one on the cache for 8 here
-        Checks.Check current = check(checks, "[llama.cpp 0.5.0-dev, 2 threads] direct x8 / direct x1 (cache 8), the better x1");
-        assertThat(current.ratio()).isCloseTo(230.0 / 110, within(1e-9));
+        // against the best single stream of the library: here on one thread, on the cache for 8
+        Checks.Check current = check(checks, "[llama.cpp 0.5.0-dev, 2 threads] direct x8 / direct x1 (cache 8) on 1 thread,"
+                + " the best x1 of this library");
+        assertThat(current.ratio()).isCloseTo(230.0 / 120, within(1e-9));
         assertThat(current.floor()).isEqualTo(new Checks.Floor.AtLeast(2.2));
         assertThat(current.passes()).isFalse();
-        assertThat(check(checks, "[llama.cpp 0.5.0-dev, 1 thread] direct x8 / direct x1 (cache 8), the better x1").floor())
-                .isInstanceOf(Checks.Floor.None.class);
-        assertThat(check(checks, "[llama.cpp b4916, 2 threads] direct x8 / direct x1 (cache 8), the better x1").floor())
-                .isInstanceOf(Checks.Floor.None.class);
+        assertThat(check(checks, "[llama.cpp 0.5.0-dev, 1 thread] direct x8 / direct x1 (cache 8), the best x1 of this"
+                + " library").floor()).isInstanceOf(Checks.Floor.None.class);
+        Checks.Check b4916 = check(checks, "[llama.cpp b4916, 2 threads] direct x8 / direct x1 (cache 8), the best x1 of"
+                + " this library");
+        assertThat(b4916.floor()).isInstanceOf(Checks.Floor.None.class);
+        assertThat(b4916.ratio()).isCloseTo(230.0 / 110, within(1e-9));
     }
 
     @Test
     void theLibrariesCompareOnTheSameThreadsOnly() {
-        Configuration oneThread = new Configuration(B4916.library(), 1, B4916.kvCache());
+        Configuration oneThread = Configuration.of(B4916.library(), 1, B4916.kvCache());
         BenchRows rows = new BenchRows(concat(configuration(CURRENT, 100, 100, 450, 100, 450),
-                concat(configuration(B4916, 100, 100, 300, 100, 300), configuration(oneThread, 100, 100, 200, 100, 200))),
-                1);
+                concat(configuration(B4916, 100, 100, 300, 100, 300), configuration(oneThread, 100, 100, 200, 100, 200))));
         List<Checks.Check> across = Checks.of(rows).stream().filter(c -> c.name().startsWith("[2 threads]")).toList();
         assertThat(across).singleElement().satisfies(c -> {
             assertThat(c.name()).isEqualTo("[2 threads] direct x8 llama.cpp 0.5.0-dev / direct x8 llama.cpp b4916");

@@ -88,7 +88,7 @@ class CommandLineTest {
                 "--no-peer", "--json", json.toString());
         assertThat(run.exitCode()).isZero();
         assertThat(run.out()).contains("| direct ").contains("| scheduled ").contains("| http-stream ")
-                .contains("| ms/req vs direct |").containsPattern("median of 1 runs of 1 rounds \\(a round");
+                .contains("| ms/req vs direct |").contains("median of 1 runs\n").contains(", 1 round a run\n");
         // one-stream serving rows may add a fixed cost per request; the 8-stream ones keep a ratio
         assertThat(run.out())
                 .containsPattern("\\[llama\\.cpp [^,]+, \\d threads?] http x1 \\(cache 8\\) / direct x1 \\(cache 8\\) +\\d+\\.\\d\\dx"
@@ -137,7 +137,7 @@ class CommandLineTest {
         assertThat(seen).hasSize(6).startsWith("llama.cpp b4916 1 unified", "llama.cpp b4916 2 unified")
                 .endsWith("java-llama.cpp b4916 1 unified", "java-llama.cpp b4916 2 unified");
         assertThat(seen.get(2)).endsWith(" 1 per-sequence");
-        assertThat(run.out()).contains("  [llama.cpp b4916, 2 threads]: --llama-library bundled, KV cache unified\n")
+        assertThat(run.out()).contains("  [llama.cpp b4916, 2 threads]: --llama-library bundled, KV cache unified, 1 round a run\n")
                 .containsPattern("\\[2 threads] direct x8 llama\\.cpp \\S+ / direct x8 llama\\.cpp b4916 +\\d+\\.\\d\\dx"
                         + " +\\(floor 1\\.50x\\)")
                 .containsPattern("\\[llama\\.cpp b4916, 1 thread] direct x8 / peer x8 +\\d+\\.\\d\\dx +\\(floor 2\\.50x\\)")

@@ -27,9 +27,7 @@ import static java.lang.foreign.ValueLayout.JAVA_INT;
  */
 @SuppressWarnings("restricted")
 public final class B4916Library extends LlamaLibrary {
-    /** The version the bundled library reports (it has no {@code llama_version}). */
-    static final String BUNDLED_VERSION = "b4916";
-    /** The name of this C API, and the version of a library that speaks it but is not the bundled one. */
+    /** The name of this C API, and the version its libraries report (they have no {@code llama_version}). */
     static final String API_NAME = "b4916";
 
     /** {@code struct llama_model_params}: 64 bytes. */
@@ -86,17 +84,13 @@ public final class B4916Library extends LlamaLibrary {
     private static final int NO_UBATCH_SLOT = -3;
     private static final int NO_KV_SLOT = 1;
 
-    private final MethodHandle modelDefaultParams;
-    private final MethodHandle contextDefaultParams;
     private final MethodHandle kvSelfSeqRm;
     private final MethodHandle kvSelfDefrag;
     private final MethodHandle kvSelfUpdate;
     private final MethodHandle kvSelfUsedCells;
 
-    B4916Library(Path path, SymbolLookup symbols, String version) {
-        super(path, symbols, version);
-        modelDefaultParams = bind("llama_model_default_params", FunctionDescriptor.of(MODEL_PARAMS));
-        contextDefaultParams = bind("llama_context_default_params", FunctionDescriptor.of(CONTEXT_PARAMS));
+    B4916Library(Path path, SymbolLookup symbols) {
+        super(path, symbols, API_NAME);
         kvSelfSeqRm = bind("llama_kv_self_seq_rm", FunctionDescriptor.of(JAVA_BOOLEAN, ADDRESS, JAVA_INT, JAVA_INT, JAVA_INT));
         kvSelfDefrag = bind("llama_kv_self_defrag", FunctionDescriptor.ofVoid(ADDRESS));
         kvSelfUpdate = bind("llama_kv_self_update", FunctionDescriptor.ofVoid(ADDRESS));
@@ -136,22 +130,6 @@ public final class B4916Library extends LlamaLibrary {
         }
     }
 
-    private MemorySegment defaultModelParams(SegmentAllocator allocator) {
-        try {
-            return (MemorySegment) modelDefaultParams.invokeExact(allocator);
-        } catch (Throwable t) {
-            throw rethrow(t);
-        }
-    }
-
-    private MemorySegment defaultContextParams(SegmentAllocator allocator) {
-        try {
-            return (MemorySegment) contextDefaultParams.invokeExact(allocator);
-        } catch (Throwable t) {
-            throw rethrow(t);
-        }
-    }
-
     @Override
     public StructLayout modelParamsLayout() {
         return MODEL_PARAMS;
@@ -162,23 +140,11 @@ public final class B4916Library extends LlamaLibrary {
         return CONTEXT_PARAMS;
     }
 
+    /** Also {@code use_mmap}: the weights are mapped, not read (the default, set so that it stays one). */
     @Override
     public MemorySegment modelParams(SegmentAllocator allocator, int gpuLayers) {
-        MemorySegment params = defaultModelParams(allocator);
-        params.set(JAVA_INT, offset(MODEL_PARAMS, "n_gpu_layers"), gpuLayers);
+        MemorySegment params = super.modelParams(allocator, gpuLayers);
         params.set(JAVA_BOOLEAN, offset(MODEL_PARAMS, "use_mmap"), true);
-        return params;
-    }
-
-    @Override
-    public MemorySegment contextParams(SegmentAllocator allocator, ContextSettings settings) {
-        MemorySegment params = defaultContextParams(allocator);
-        params.set(JAVA_INT, offset(CONTEXT_PARAMS, "n_ctx"), settings.contextTokens());
-        params.set(JAVA_INT, offset(CONTEXT_PARAMS, "n_batch"), settings.batchTokens());
-        params.set(JAVA_INT, offset(CONTEXT_PARAMS, "n_ubatch"), settings.microBatchTokens());
-        params.set(JAVA_INT, offset(CONTEXT_PARAMS, "n_seq_max"), settings.sequences());
-        params.set(JAVA_INT, offset(CONTEXT_PARAMS, "n_threads"), settings.threads());
-        params.set(JAVA_INT, offset(CONTEXT_PARAMS, "n_threads_batch"), settings.threads());
         return params;
     }
 
@@ -235,11 +201,13 @@ public final class B4916Library extends LlamaLibrary {
         return Optional.empty();
     }
 
+    /**
+     * One: OpenMP's two threads on one token's pass were unreliable here (SmolLM2 one stream:
+     * 41-100 tokens/s on two threads from run to run, 79-86 on one), while passes over batches
+     * gain from more (see docs/benchmarks.md#threads).
+     */
     @Override
-    public int defaultThreads(long weightBytes, int processors) {
-        return weightBytes < SINGLE_THREAD_BELOW ? 1 : processors;
+    public int defaultDecodeThreads(long weightBytes, int processors) {
+        return 1;
     }
-
-    /** Placeholder until measured; see {@link #defaultThreads}. */
-    static final long SINGLE_THREAD_BELOW = 64L << 20;
 }

@@ -117,8 +117,6 @@ public final class CurrentLibrary extends LlamaLibrary {
 
     private static final int NO_KV_SLOT = 1;
 
-    private final MethodHandle modelDefaultParams;
-    private final MethodHandle contextDefaultParams;
     private final MethodHandle getMemory;
     private final MethodHandle memorySeqRm;
     private final MethodHandle quantizeDefaultParams;
@@ -126,8 +124,6 @@ public final class CurrentLibrary extends LlamaLibrary {
 
     CurrentLibrary(Path path, SymbolLookup symbols, String version) {
         super(path, symbols, version);
-        modelDefaultParams = bind("llama_model_default_params", FunctionDescriptor.of(MODEL_PARAMS));
-        contextDefaultParams = bind("llama_context_default_params", FunctionDescriptor.of(CONTEXT_PARAMS));
         getMemory = bind("llama_get_memory", FunctionDescriptor.of(ADDRESS, ADDRESS));
         memorySeqRm = bind("llama_memory_seq_rm", FunctionDescriptor.of(JAVA_BOOLEAN, ADDRESS, JAVA_INT, JAVA_INT, JAVA_INT));
         quantizeDefaultParams = bind("llama_model_quantize_default_params", FunctionDescriptor.of(QUANTIZE_PARAMS));
@@ -190,22 +186,6 @@ public final class CurrentLibrary extends LlamaLibrary {
         }
     }
 
-    private MemorySegment defaultModelParams(SegmentAllocator allocator) {
-        try {
-            return (MemorySegment) modelDefaultParams.invokeExact(allocator);
-        } catch (Throwable t) {
-            throw rethrow(t);
-        }
-    }
-
-    private MemorySegment defaultContextParams(SegmentAllocator allocator) {
-        try {
-            return (MemorySegment) contextDefaultParams.invokeExact(allocator);
-        } catch (Throwable t) {
-            throw rethrow(t);
-        }
-    }
-
     @Override
     public StructLayout modelParamsLayout() {
         return MODEL_PARAMS;
@@ -216,27 +196,14 @@ public final class CurrentLibrary extends LlamaLibrary {
         return CONTEXT_PARAMS;
     }
 
-    @Override
-    public MemorySegment modelParams(SegmentAllocator allocator, int gpuLayers) {
-        MemorySegment params = defaultModelParams(allocator);
-        params.set(JAVA_INT, offset(MODEL_PARAMS, "n_gpu_layers"), gpuLayers);
-        return params;
-    }
-
     /**
-     * The processor's sizes and threads, and {@code kv_unified = false}: each sequence attends
-     * only over its own cells, which is what a batch of unrelated requests needs (with a unified
-     * cache every token of an 8-sequence batch attends over all 8 sequences' cells).
+     * Also {@code kv_unified = false}: each sequence attends only over its own cells, which is what
+     * a batch of unrelated requests needs (with a unified cache every token of an 8-sequence batch
+     * attends over all 8 sequences' cells).
      */
     @Override
     public MemorySegment contextParams(SegmentAllocator allocator, ContextSettings settings) {
-        MemorySegment params = defaultContextParams(allocator);
-        params.set(JAVA_INT, offset(CONTEXT_PARAMS, "n_ctx"), settings.contextTokens());
-        params.set(JAVA_INT, offset(CONTEXT_PARAMS, "n_batch"), settings.batchTokens());
-        params.set(JAVA_INT, offset(CONTEXT_PARAMS, "n_ubatch"), settings.microBatchTokens());
-        params.set(JAVA_INT, offset(CONTEXT_PARAMS, "n_seq_max"), settings.sequences());
-        params.set(JAVA_INT, offset(CONTEXT_PARAMS, "n_threads"), settings.threads());
-        params.set(JAVA_INT, offset(CONTEXT_PARAMS, "n_threads_batch"), settings.threads());
+        MemorySegment params = super.contextParams(allocator, settings);
         params.set(JAVA_BOOLEAN, offset(CONTEXT_PARAMS, "kv_unified"), false);
         return params;
     }
@@ -297,10 +264,5 @@ public final class CurrentLibrary extends LlamaLibrary {
                 throw rethrow(t);
             }
         });
-    }
-
-    @Override
-    public int defaultThreads(long weightBytes, int processors) {
-        return weightBytes < B4916Library.SINGLE_THREAD_BELOW ? 1 : processors;
     }
 }

@@ -127,11 +127,6 @@ public final class LlamaLibraries {
         return bundledPath;
     }
 
-    /** Whether {@code path} is the library inside {@code de.kherud:llama}. */
-    private static boolean isBundled(Path path) {
-        return bundledPath != null && realPath(bundledPath).equals(realPath(path));
-    }
-
     /** Where {@code ./llm fetch llama.cpp} puts the current llama.cpp for this platform. */
     public static Path installedDirectory() {
         return cacheRoot().resolve("llama.cpp").resolve(INSTALLED_RELEASE).resolve(platform());
@@ -192,7 +187,7 @@ public final class LlamaLibraries {
         } catch (IllegalArgumentException e) {
             throw new ModelLoadException("cannot load " + path + " as a shared library: " + e.getMessage(), e);
         }
-        LlamaLibrary library = LlamaLibrary.bind(path, symbols, isBundled(path));
+        LlamaLibrary library = LlamaLibrary.bind(path, symbols);
         library.initialise();
         log.debug("loaded {}", library);
         return library;

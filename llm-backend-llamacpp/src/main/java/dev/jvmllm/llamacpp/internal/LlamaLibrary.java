@@ -67,6 +67,8 @@ public abstract sealed class LlamaLibrary permits B4916Library, CurrentLibrary {
     private final String version;
     private final SymbolLookup symbols;
 
+    private final MethodHandle modelDefaultParams;
+    private final MethodHandle contextDefaultParams;
     private final MethodHandle printSystemInfo;
     private final MethodHandle supportsGpuOffload;
     private final MethodHandle modelLoadFromFile;
@@ -95,10 +97,16 @@ public abstract sealed class LlamaLibrary permits B4916Library, CurrentLibrary {
     private final MethodHandle getLogitsIth;
     private final List<String> builtinTemplates;
 
+    /**
+     * Binds the common functions. The subclass's struct layouts must be constants: they are read
+     * here, before the subclass's own fields are set.
+     */
     LlamaLibrary(Path path, SymbolLookup symbols, String version) {
         this.path = path;
         this.symbols = symbols;
         this.version = version;
+        modelDefaultParams = bind("llama_model_default_params", FunctionDescriptor.of(modelParamsLayout()));
+        contextDefaultParams = bind("llama_context_default_params", FunctionDescriptor.of(contextParamsLayout()));
         printSystemInfo = bind("llama_print_system_info", FunctionDescriptor.of(ADDRESS));
         supportsGpuOffload = bind("llama_supports_gpu_offload", FunctionDescriptor.of(JAVA_BOOLEAN));
         modelLoadFromFile = bind("llama_model_load_from_file", FunctionDescriptor.of(ADDRESS, ADDRESS, modelParamsLayout()));
@@ -139,10 +147,9 @@ public abstract sealed class LlamaLibrary permits B4916Library, CurrentLibrary {
      * layout of that API, so a library whose structs differ is refused before anything is written
      * into them.
      *
-     * @param bundled whether this is the library inside {@code de.kherud:llama} (for its name)
      * @throws ModelLoadException naming what the library is and why it is refused
      */
-    static LlamaLibrary bind(Path path, SymbolLookup symbols, boolean bundled) {
+    static LlamaLibrary bind(Path path, SymbolLookup symbols) {
         boolean hasDecode = symbols.find("llama_decode").isPresent();
         if (!hasDecode) {
             throw new ModelLoadException(path + " is not a llama.cpp library: it exports no llama_decode");
@@ -158,7 +165,7 @@ public abstract sealed class LlamaLibrary permits B4916Library, CurrentLibrary {
             }
             library = new CurrentLibrary(path, symbols, version);
         } else if (!current && versionFunction.isEmpty() && symbols.find(KV_SELF_SEQ_RM).isPresent()) {
-            library = new B4916Library(path, symbols, bundled ? B4916Library.BUNDLED_VERSION : B4916Library.API_NAME);
+            library = new B4916Library(path, symbols);
         } else {
             throw new ModelLoadException(path + " is a llama.cpp library of a C API this build does not speak ("
                     + (current ? "it has " : "it has no ") + MEMORY_CLEAR + ", " + (versionFunction.isPresent() ? "" : "no ")
@@ -255,11 +262,46 @@ public abstract sealed class LlamaLibrary permits B4916Library, CurrentLibrary {
     /** This API's {@code struct llama_context_params}. */
     public abstract StructLayout contextParamsLayout();
 
-    /** {@code llama_model_default_params()} with {@code n_gpu_layers} set, allocated in {@code allocator}. */
-    public abstract MemorySegment modelParams(SegmentAllocator allocator, int gpuLayers);
+    /** {@code llama_model_default_params()}, allocated in {@code allocator}. */
+    final MemorySegment defaultModelParams(SegmentAllocator allocator) {
+        try {
+            return (MemorySegment) modelDefaultParams.invokeExact(allocator);
+        } catch (Throwable t) {
+            throw rethrow(t);
+        }
+    }
 
-    /** {@code llama_context_default_params()} with the sizes and threads of a processor, allocated in {@code allocator}. */
-    public abstract MemorySegment contextParams(SegmentAllocator allocator, ContextSettings settings);
+    /** {@code llama_context_default_params()}, allocated in {@code allocator}. */
+    final MemorySegment defaultContextParams(SegmentAllocator allocator) {
+        try {
+            return (MemorySegment) contextDefaultParams.invokeExact(allocator);
+        } catch (Throwable t) {
+            throw rethrow(t);
+        }
+    }
+
+    /** {@code llama_model_default_params()} with {@code n_gpu_layers} set, allocated in {@code allocator}. */
+    public MemorySegment modelParams(SegmentAllocator allocator, int gpuLayers) {
+        MemorySegment params = defaultModelParams(allocator);
+        params.set(JAVA_INT, offset(modelParamsLayout(), "n_gpu_layers"), gpuLayers);
+        return params;
+    }
+
+    /**
+     * {@code llama_context_default_params()} with the sizes and threads of a processor (fields
+     * of the same names in both layouts), allocated in {@code allocator}.
+     */
+    public MemorySegment contextParams(SegmentAllocator allocator, ContextSettings settings) {
+        MemorySegment params = defaultContextParams(allocator);
+        StructLayout layout = contextParamsLayout();
+        params.set(JAVA_INT, offset(layout, "n_ctx"), settings.contextTokens());
+        params.set(JAVA_INT, offset(layout, "n_batch"), settings.batchTokens());
+        params.set(JAVA_INT, offset(layout, "n_ubatch"), settings.microBatchTokens());
+        params.set(JAVA_INT, offset(layout, "n_seq_max"), settings.sequences());
+        params.set(JAVA_INT, offset(layout, "n_threads"), settings.decodeThreads());
+        params.set(JAVA_INT, offset(layout, "n_threads_batch"), settings.threads());
+        return params;
+    }
 
     /**
      * Whether a context's sequences share one KV cache, so that every token of a batch attends
@@ -293,13 +335,32 @@ public abstract sealed class LlamaLibrary permits B4916Library, CurrentLibrary {
     public abstract Optional<Quantizer> quantizer();
 
     /**
-     * The thread count for a forward pass when the caller asks for none, chosen for this library
-     * and model by measurement (see {@code docs/benchmarks.md}).
+     * Below this size of weights a forward pass is so short that a second thread costs more in
+     * synchronisation than it saves, on both libraries (measured in docs/benchmarks.md#threads).
      */
-    public abstract int defaultThreads(long weightBytes, int processors);
+    public static final long SINGLE_THREAD_BELOW = 8L << 20;
 
-    /** What a processor's context is sized to. */
-    public record ContextSettings(int contextTokens, int batchTokens, int microBatchTokens, int sequences, int threads) {
+    /**
+     * The thread count for a forward pass when the caller asks for none: one below
+     * {@link #SINGLE_THREAD_BELOW} of weights, every core above.
+     */
+    public int defaultThreads(long weightBytes, int processors) {
+        return weightBytes < SINGLE_THREAD_BELOW ? 1 : processors;
+    }
+
+    /** The thread count for a pass over a single token when the caller asks for none: as {@link #defaultThreads}. */
+    public int defaultDecodeThreads(long weightBytes, int processors) {
+        return defaultThreads(weightBytes, processors);
+    }
+
+    /**
+     * What a processor's context is sized to.
+     *
+     * @param threads llama.cpp's {@code n_threads_batch}: the threads of a pass over several tokens
+     * @param decodeThreads llama.cpp's {@code n_threads}: the threads of a pass over a single token
+     */
+    public record ContextSettings(int contextTokens, int batchTokens, int microBatchTokens, int sequences, int threads,
+                                  int decodeThreads) {
     }
 
     /** Quantizes a GGUF file; see {@code llama_model_quantize}. */

@@ -76,7 +76,7 @@ class LibraryChoiceTest {
     void aLlamaCppOfAnotherApiVersion() throws Exception {
         Path path = Path.of("/opt/llama/libllama.so");
         SymbolLookup library = exporting(Map.of("llama_decode", true, "llama_memory_clear", true, "llama_version", true));
-        assertThatThrownBy(() -> LlamaLibrary.bind(path, library, false)).isInstanceOf(ModelLoadException.class)
+        assertThatThrownBy(() -> LlamaLibrary.bind(path, library)).isInstanceOf(ModelLoadException.class)
                 .hasMessage("llama.cpp 0.9.1 (/opt/llama/libllama.so) has a C API this build does not speak; it speaks"
                         + " [0.5.] and b4916 (the bundled library)");
     }
@@ -85,7 +85,7 @@ class LibraryChoiceTest {
     void aLlamaCppOfNeitherApi() throws Exception {
         Path path = Path.of("/opt/llama/libllama.so");
         SymbolLookup library = exporting(Map.of("llama_decode", true, "llama_memory_clear", true));
-        assertThatThrownBy(() -> LlamaLibrary.bind(path, library, false)).isInstanceOf(ModelLoadException.class)
+        assertThatThrownBy(() -> LlamaLibrary.bind(path, library)).isInstanceOf(ModelLoadException.class)
                 .hasMessage("/opt/llama/libllama.so is a llama.cpp library of a C API this build does not speak (it has"
                         + " llama_memory_clear, no llama_version); it speaks [0.5.] and b4916 (the bundled library)");
     }

@@ -90,7 +90,7 @@ public final class OnnxModel implements Model {
             }
             String name = directory.getFileName() == null ? directory.toString() : directory.getFileName().toString();
             ModelInfo info = new ModelInfo(name, directory, BACKEND, config.modelType(), signature.vocabularySize(),
-                    config.contextLength(), weightBytes, "onnxruntime " + environment().getVersion(), threads);
+                    config.contextLength(), weightBytes, "onnxruntime " + environment().getVersion(), threads, threads);
             return new OnnxModel(modelFile, info, signature, tokenizer, special, end,
                     new ChatTemplates(tokenizerConfig, special, tokenizer), threads, session);
         } catch (RuntimeException e) {

@@ -73,7 +73,7 @@ public final class FakeModel implements Model {
 
     @Override
     public ModelInfo info() {
-        return new ModelInfo("fake", Path.of("fake.model"), "fake", "bytes", VOCABULARY, TRAINED_CONTEXT, 0, "fake", 1);
+        return new ModelInfo("fake", Path.of("fake.model"), "fake", "bytes", VOCABULARY, TRAINED_CONTEXT, 0, "fake", 1, 1);
     }
 
     @Override
