@@ -155,6 +155,27 @@ class RealModelTest {
     }
 
     @Test
+    void tokenizeShowsByteFallbackPiecesAsBytesAndDetokenizeJoinsThem() {
+        try (TestClient http = new TestClient(server, KEY)) {
+            JsonNode tokens = TestClient.json(http.post("/tokenize", "{\"content\":\"Once 你\",\"with_pieces\":true}"))
+                    .get("tokens");
+            List<Integer> ids = new ArrayList<>();
+            tokens.forEach(token -> ids.add(token.get("id").asInt()));
+            assertThat(ids).containsExactly(java.util.Arrays.stream(model.tokenize("Once 你", false)).boxed()
+                    .toArray(Integer[]::new));
+            // 你 is E4 BD A0, three byte-fallback tokens of this vocabulary: each piece is its byte
+            int n = tokens.size();
+            assertThat(tokens.get(n - 3).get("piece").toString()).isEqualTo("[228]");
+            assertThat(tokens.get(n - 2).get("piece").toString()).isEqualTo("[189]");
+            assertThat(tokens.get(n - 1).get("piece").toString()).isEqualTo("[160]");
+            assertThat(tokens.get(0).get("piece").isTextual()).isTrue();
+
+            String body = "{\"tokens\":" + ids + "}";
+            assertThat(TestClient.json(http.post("/detokenize", body)).get("content").asText()).isEqualTo(" Once 你");
+        }
+    }
+
+    @Test
     void seededSamplingEqualsTheDirectPath() {
         SamplingParams sampling = SamplingParams.builder().maxTokens(30).temperature(0.9).topP(0.95).seed(7).build();
         GenerationResult expected = direct.generate(GenerationRequest.of(STORY, sampling));

@@ -41,11 +41,14 @@ public final class ApiHandler implements HttpHandler {
         this.apiKeyDigest = settings.apiKey().map(ApiHandler::sha256).orElse(null);
         GenerationEndpoints generation = new GenerationEndpoints(settings, new Generations(settings.scheduler(), inFlight, settings.streamCoalescing()));
         InfoEndpoints info = new InfoEndpoints(settings, inFlight);
+        TokenEndpoints tokens = new TokenEndpoints(settings);
         this.routes = Map.of(
                 "/generate", new Route("POST", generation::generate),
                 "/v1/completions", new Route("POST", generation::completions),
                 "/v1/chat/completions", new Route("POST", generation::chat),
                 "/v1/models", new Route("GET", info::models),
+                "/tokenize", new Route("POST", tokens::tokenize),
+                "/detokenize", new Route("POST", tokens::detokenize),
                 HEALTH, new Route("GET", info::health),
                 "/metrics", new Route("GET", info::metrics));
         this.modelRoute = new Route("GET", info::model);

@@ -9,7 +9,6 @@ import dev.jvmllm.api.Prompt;
 import dev.jvmllm.api.SamplingParams;
 
 import java.io.IOException;
-import java.io.InputStream;
 import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.List;
@@ -78,24 +77,8 @@ final class GenerationEndpoints {
                 new ChatFormat(nextId("chatcmpl-"), epochSeconds(), settings.modelName(), streamUsage(body)), stream);
     }
 
-    /**
-     * Reads the body within the size limit: a declared {@code Content-Length} over it is refused
-     * before reading anything, and a chunked body is cut off as soon as it passes the limit.
-     */
     private JsonFields readBody(HttpExchange exchange) throws IOException {
-        int limit = settings.maxBodyBytes();
-        String declared = exchange.getRequestHeaders().getFirst("Content-Length");
-        if (declared != null && Long.parseLong(declared.trim()) > limit) {
-            throw ApiError.bodyTooLarge(limit); // the server already checked that it is a number
-        }
-        byte[] body;
-        try (InputStream in = exchange.getRequestBody()) {
-            body = in.readNBytes(limit + 1);
-        }
-        if (body.length > limit) {
-            throw ApiError.bodyTooLarge(limit);
-        }
-        return JsonFields.of(Json.parseObject(body));
+        return RequestBody.read(exchange, settings.maxBodyBytes());
     }
 
     /** The fields both OpenAI endpoints check before anything else. */
