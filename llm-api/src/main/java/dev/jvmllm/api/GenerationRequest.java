@@ -3,22 +3,38 @@ package dev.jvmllm.api;
 import java.time.Duration;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.OptionalInt;
 
 /**
- * One generation: a prompt, how to sample, and optionally how long it may take in all (queue
- * time included). Without a timeout the scheduler derives one from {@code maxTokens}.
+ * One generation: a prompt, how to sample, optionally how long it may take in all (queue time
+ * included; without a timeout the scheduler derives one from {@code maxTokens}), and whether to
+ * report how likely each token was.
+ *
+ * @param logprobs where present, every generated token comes with its {@link TokenLogprob}, listing
+ *                 this many of the most likely tokens of its step (0 up to the vocabulary size)
  */
-public record GenerationRequest(Prompt prompt, SamplingParams sampling, Optional<Duration> timeout) {
+public record GenerationRequest(Prompt prompt, SamplingParams sampling, Optional<Duration> timeout,
+                                OptionalInt logprobs) {
 
     public GenerationRequest {
         Objects.requireNonNull(prompt, "prompt");
         Objects.requireNonNull(sampling, "sampling");
         Objects.requireNonNull(timeout, "timeout");
+        Objects.requireNonNull(logprobs, "logprobs");
         timeout.ifPresent(t -> {
             if (t.isNegative() || t.isZero()) {
                 throw new InvalidRequestException("timeout must be positive, got " + t);
             }
         });
+        if (logprobs.isPresent() && logprobs.getAsInt() < 0) {
+            throw new InvalidRequestException("the number of top log-probabilities must not be negative, got "
+                    + logprobs.getAsInt());
+        }
+    }
+
+    /** A request without log-probabilities. */
+    public GenerationRequest(Prompt prompt, SamplingParams sampling, Optional<Duration> timeout) {
+        this(prompt, sampling, timeout, OptionalInt.empty());
     }
 
     public static GenerationRequest of(String prompt, SamplingParams sampling) {
@@ -30,6 +46,11 @@ public record GenerationRequest(Prompt prompt, SamplingParams sampling, Optional
     }
 
     public GenerationRequest withTimeout(Duration value) {
-        return new GenerationRequest(prompt, sampling, Optional.of(value));
+        return new GenerationRequest(prompt, sampling, Optional.of(value), logprobs);
+    }
+
+    /** This request with each token's log-probability and the {@code top} most likely tokens of its step. */
+    public GenerationRequest withLogprobs(int top) {
+        return new GenerationRequest(prompt, sampling, timeout, OptionalInt.of(top));
     }
 }

@@ -1,5 +1,6 @@
 package dev.jvmllm.api;
 
+import java.util.List;
 import java.util.Objects;
 
 /**
@@ -10,14 +11,23 @@ import java.util.Objects;
  * @param finishReason why it ended
  * @param promptTokens how many tokens the prompt had
  * @param timings where the time went
+ * @param logprobs how likely each generated token was, one per token, where the request asked
+ *                 ({@link GenerationRequest#logprobs()}); empty otherwise
  */
-public record GenerationResult(String text, int[] tokens, FinishReason finishReason, int promptTokens, Timings timings) {
+public record GenerationResult(String text, int[] tokens, FinishReason finishReason, int promptTokens, Timings timings,
+                               List<TokenLogprob> logprobs) {
 
     public GenerationResult {
         Objects.requireNonNull(text, "text");
         tokens = Objects.requireNonNull(tokens, "tokens").clone();
         Objects.requireNonNull(finishReason, "finishReason");
         Objects.requireNonNull(timings, "timings");
+        logprobs = List.copyOf(Objects.requireNonNull(logprobs, "logprobs"));
+    }
+
+    /** A result without log-probabilities. */
+    public GenerationResult(String text, int[] tokens, FinishReason finishReason, int promptTokens, Timings timings) {
+        this(text, tokens, finishReason, promptTokens, timings, List.of());
     }
 
     @Override

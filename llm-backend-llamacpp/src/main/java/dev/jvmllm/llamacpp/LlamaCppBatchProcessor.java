@@ -422,6 +422,26 @@ public final class LlamaCppBatchProcessor implements BatchProcessor {
         }
 
         @Override
+        public float max() {
+            checkCurrent(viewGeneration);
+            float max = row.getAtIndex(JAVA_FLOAT, 0);
+            for (int i = 1, n = vocabularySize; i < n; i++) {
+                max = Math.max(max, row.getAtIndex(JAVA_FLOAT, i));
+            }
+            return max;
+        }
+
+        @Override
+        public double sumExp(float shift) {
+            checkCurrent(viewGeneration);
+            double sum = 0;
+            for (int i = 0, n = vocabularySize; i < n; i++) {
+                sum += Math.exp(row.getAtIndex(JAVA_FLOAT, i) - shift);
+            }
+            return sum;
+        }
+
+        @Override
         public int argmax() {
             checkCurrent(viewGeneration);
             MemorySegment scores = row;

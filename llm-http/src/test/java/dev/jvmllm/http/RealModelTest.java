@@ -7,6 +7,7 @@ import com.openai.core.http.StreamResponse;
 import com.openai.models.chat.completions.ChatCompletion;
 import com.openai.models.chat.completions.ChatCompletionChunk;
 import com.openai.models.chat.completions.ChatCompletionCreateParams;
+import com.openai.models.chat.completions.ChatCompletionTokenLogprob;
 import com.openai.models.completions.Completion;
 import com.openai.models.completions.CompletionChoice;
 import com.openai.models.completions.CompletionCreateParams;
@@ -21,6 +22,7 @@ import dev.jvmllm.api.SamplingParams;
 import dev.jvmllm.api.Scheduler;
 import dev.jvmllm.api.SchedulerOptions;
 import dev.jvmllm.api.Schedulers;
+import dev.jvmllm.api.TokenLogprob;
 import dev.jvmllm.scheduler.DirectGenerator;
 import dev.jvmllm.testing.TestAssets;
 import org.junit.jupiter.api.AfterAll;
@@ -29,6 +31,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
 
 import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -40,6 +43,7 @@ import java.util.concurrent.Future;
 import java.util.stream.Collectors;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.within;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 /**
@@ -173,6 +177,89 @@ class RealModelTest {
             String body = "{\"tokens\":" + ids + "}";
             assertThat(TestClient.json(http.post("/detokenize", body)).get("content").asText()).isEqualTo(" Once 你");
         }
+    }
+
+    @Test
+    void chatLogprobsAreTheDirectPathsWholeAndStreamed() {
+        String prompt = model.applyChatTemplate(List.of(new ChatMessage("user", "Tell me a story.")),
+                Optional.of("chatml"), true);
+        GenerationResult expected = direct.generate(GenerationRequest.of(prompt, SamplingParams.greedy(12)).withLogprobs(3));
+        ChatCompletionCreateParams params = ChatCompletionCreateParams.builder().model("stories260K")
+                .addUserMessage("Tell me a story.").maxCompletionTokens(12).temperature(0).logprobs(true).topLogprobs(3)
+                .build();
+
+        ChatCompletion chat = client.chat().completions().create(params);
+        List<ChatCompletionTokenLogprob> whole = chat.choices().getFirst().logprobs().orElseThrow().content().orElseThrow();
+        List<ChatCompletionTokenLogprob> streamed;
+        try (StreamResponse<ChatCompletionChunk> stream = client.chat().completions().createStreaming(params)) {
+            streamed = stream.stream().flatMap(chunk -> chunk.choices().stream())
+                    .flatMap(choice -> choice.logprobs().flatMap(l -> l.content()).orElse(List.of()).stream()).toList();
+        }
+
+        assertThat(whole).hasSize(12);
+        assertThat(streamed).hasSize(12);
+        for (int i = 0; i < 12; i++) {
+            TokenLogprob reference = expected.logprobs().get(i);
+            for (ChatCompletionTokenLogprob entry : List.of(whole.get(i), streamed.get(i))) {
+                assertThat(entry.token()).isEqualTo(new String(model.tokenBytes(reference.token()), StandardCharsets.UTF_8));
+                assertThat(entry.logprob()).isCloseTo(reference.logprob(), within(1e-5));
+                assertThat(entry.bytes().orElseThrow()).containsExactlyElementsOf(bytes(model.tokenBytes(reference.token())));
+                assertThat(entry.topLogprobs()).hasSize(3);
+                // greedy: the chosen token is the most likely one
+                assertThat(entry.topLogprobs().getFirst().token()).isEqualTo(entry.token());
+                assertThat(entry.topLogprobs().getFirst().logprob()).isEqualTo(entry.logprob());
+            }
+        }
+    }
+
+    @Test
+    void completionLogprobsHaveTheLegacyShape() {
+        GenerationResult expected = direct.generate(GenerationRequest.of(STORY, SamplingParams.greedy(6)).withLogprobs(2));
+        try (TestClient http = new TestClient(server, KEY)) {
+            JsonNode choice = TestClient.json(http.post("/v1/completions",
+                    "{\"prompt\":\"" + STORY + "\",\"max_tokens\":6,\"temperature\":0,\"logprobs\":2}"))
+                    .at("/choices/0/logprobs");
+            int offset = 0;
+            for (int i = 0; i < 6; i++) {
+                TokenLogprob reference = expected.logprobs().get(i);
+                String text = new String(model.tokenBytes(reference.token()), StandardCharsets.UTF_8);
+                assertThat(choice.at("/tokens/" + i).asText()).isEqualTo(text);
+                assertThat(choice.at("/token_logprobs/" + i).asDouble()).isCloseTo(reference.logprob(), within(1e-5));
+                assertThat(choice.at("/top_logprobs/" + i).size()).isEqualTo(2);
+                assertThat(choice.at("/top_logprobs/" + i).get(text).asDouble()).isCloseTo(reference.logprob(), within(1e-5));
+                assertThat(choice.at("/text_offset/" + i).asInt()).isEqualTo(offset);
+                offset += text.length();
+            }
+            // asked for none: null, as OpenAI answers
+            assertThat(TestClient.json(http.post("/v1/completions", "{\"prompt\":\"" + STORY + "\",\"max_tokens\":2}"))
+                    .at("/choices/0/logprobs").isNull()).isTrue();
+        }
+    }
+
+    @Test
+    void logprobsOutsideTheirRangeAreRefusedAndTheServerGoesOn() {
+        try (TestClient http = new TestClient(server, KEY)) {
+            HttpResponse<String> tooMany = http.post("/v1/chat/completions", "{\"messages\":[{\"role\":\"user\","
+                    + "\"content\":\"Hi\"}],\"logprobs\":true,\"top_logprobs\":21}");
+            assertThat(tooMany.statusCode()).isEqualTo(400);
+            assertThat(TestClient.json(tooMany).at("/error/message").asText())
+                    .isEqualTo("'top_logprobs' must be in 0..20, got 21");
+            HttpResponse<String> withoutLogprobs = http.post("/v1/chat/completions", "{\"messages\":[{\"role\":"
+                    + "\"user\",\"content\":\"Hi\"}],\"top_logprobs\":2}");
+            assertThat(withoutLogprobs.statusCode()).isEqualTo(400);
+            assertThat(TestClient.json(withoutLogprobs).at("/error/param").asText()).isEqualTo("top_logprobs");
+            assertThat(http.post("/v1/completions", "{\"prompt\":\"Hi\",\"logprobs\":-1}").statusCode()).isEqualTo(400);
+            assertThat(http.post("/v1/completions", "{\"prompt\":\"Hi\",\"max_tokens\":2,\"logprobs\":1}").statusCode())
+                    .isEqualTo(200);
+        }
+    }
+
+    private static List<Long> bytes(byte[] bytes) {
+        List<Long> list = new ArrayList<>();
+        for (byte b : bytes) {
+            list.add((long) (b & 0xff));
+        }
+        return list;
     }
 
     @Test

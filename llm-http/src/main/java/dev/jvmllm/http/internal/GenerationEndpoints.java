@@ -13,6 +13,7 @@ import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Optional;
+import java.util.OptionalInt;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.atomic.AtomicLong;
 
@@ -29,6 +30,8 @@ import java.util.concurrent.atomic.AtomicLong;
 final class GenerationEndpoints {
     static final int GENERATE_MAX_TOKENS = 256;
     static final int COMPLETIONS_MAX_TOKENS = 16;
+    /** The most top log-probabilities a request may ask for, OpenAI's limit for chat. */
+    static final int MAX_TOP_LOGPROBS = 20;
 
     private final ServerSettings settings;
     private final Generations generations;
@@ -58,8 +61,13 @@ final class GenerationEndpoints {
         Prompt prompt = completionPrompt(body);
         SamplingParams sampling = SamplingFields.read(body, body.integer("max_tokens").orElse(COMPLETIONS_MAX_TOKENS));
         boolean stream = body.bool("stream");
-        generations.respond(exchange, GenerationRequest.of(prompt, sampling),
-                new CompletionFormat(nextId("cmpl-"), epochSeconds(), settings.modelName(), streamUsage(body)), stream);
+        OptionalInt logprobs = topLogprobs(body, "logprobs");
+        GenerationRequest request = GenerationRequest.of(prompt, sampling);
+        if (logprobs.isPresent()) {
+            request = request.withLogprobs(logprobs.getAsInt());
+        }
+        generations.respond(exchange, request, new CompletionFormat(nextId("cmpl-"), epochSeconds(),
+                settings.modelName(), streamUsage(body), logprobs.isPresent() ? model : null), stream);
     }
 
     void chat(HttpExchange exchange) throws IOException {
@@ -73,8 +81,17 @@ final class GenerationEndpoints {
                 .orElse(body.integer("max_tokens").orElse(model.info().trainedContextLength()));
         SamplingParams sampling = SamplingFields.read(body, maxTokens);
         boolean stream = body.bool("stream");
-        generations.respond(exchange, GenerationRequest.of(prompt, sampling),
-                new ChatFormat(nextId("chatcmpl-"), epochSeconds(), settings.modelName(), streamUsage(body)), stream);
+        boolean logprobs = body.bool("logprobs");
+        OptionalInt top = topLogprobs(body, "top_logprobs");
+        if (top.isPresent() && !logprobs) {
+            throw ApiError.invalidValue("top_logprobs", "'top_logprobs' needs 'logprobs': true");
+        }
+        GenerationRequest request = GenerationRequest.of(prompt, sampling);
+        if (logprobs) {
+            request = request.withLogprobs(top.orElse(0));
+        }
+        generations.respond(exchange, request, new ChatFormat(nextId("chatcmpl-"), epochSeconds(), settings.modelName(),
+                streamUsage(body), logprobs ? model : null), stream);
     }
 
     private JsonFields readBody(HttpExchange exchange) throws IOException {
@@ -160,6 +177,16 @@ final class GenerationEndpoints {
             text.append(partText.textValue());
         }
         return text.toString();
+    }
+
+    /** How many top log-probabilities a field asks for: 0 to {@value #MAX_TOP_LOGPROBS}, as OpenAI allows. */
+    private static OptionalInt topLogprobs(JsonFields body, String field) {
+        OptionalInt top = body.integer(field);
+        if (top.isPresent() && (top.getAsInt() < 0 || top.getAsInt() > MAX_TOP_LOGPROBS)) {
+            throw ApiError.invalidValue(field, "'" + field + "' must be in 0.." + MAX_TOP_LOGPROBS + ", got "
+                    + top.getAsInt());
+        }
+        return top;
     }
 
     private static boolean streamUsage(JsonFields body) {

@@ -3,8 +3,12 @@ package dev.jvmllm.http.internal;
 import com.fasterxml.jackson.core.JsonGenerator;
 import dev.jvmllm.api.GenerationEvent;
 import dev.jvmllm.api.GenerationResult;
+import dev.jvmllm.api.Model;
+import dev.jvmllm.api.TokenLogprob;
 
 import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.util.List;
 
 /**
  * What the OpenAI completion and chat answers share: the envelope
@@ -13,19 +17,24 @@ import java.io.IOException;
  * that carries the finish reason and, when the client asked with
  * {@code stream_options.include_usage}, a last chunk with empty {@code choices} and the usage
  * (every other chunk then has {@code "usage": null}, as OpenAI sends it). Subclasses write what
- * differs: the object names and the content of a choice.
+ * differs: the object names, the content of a choice and the shape of its {@code logprobs}
+ * ({@code null} where the request asked for none).
  */
 abstract sealed class OpenAiFormat implements ResponseFormat permits CompletionFormat, ChatFormat {
     private final String id;
     private final long created;
     private final String model;
     private final boolean streamUsage;
+    /** Spells the tokens of {@code logprobs}; null when the request asked for none. */
+    private final Model tokens;
 
-    OpenAiFormat(String id, long created, String model, boolean streamUsage) {
+    /** @param tokens the model, whose tokens {@code logprobs} spell out; null when the request asked for none */
+    OpenAiFormat(String id, long created, String model, boolean streamUsage, Model tokens) {
         this.id = id;
         this.created = created;
         this.model = model;
         this.streamUsage = streamUsage;
+        this.tokens = tokens;
     }
 
     /** {@code text_completion} or {@code chat.completion}. */
@@ -45,13 +54,38 @@ abstract sealed class OpenAiFormat implements ResponseFormat permits CompletionF
      */
     abstract void writeChunkContent(JsonGenerator json, boolean first, String text) throws IOException;
 
+    /** The value of a choice's {@code logprobs} for these tokens: of a whole answer, or of one chunk. */
+    abstract void writeLogprobs(JsonGenerator json, List<TokenLogprob> logprobs) throws IOException;
+
+    /** A token's text as the {@code token} fields show it; bytes that are not whole UTF-8 become U+FFFD. */
+    final String text(int token) {
+        return new String(tokens.tokenBytes(token), StandardCharsets.UTF_8);
+    }
+
+    /** A token's bytes, as the chat {@code bytes} fields list them. */
+    final void writeBytes(JsonGenerator json, int token) throws IOException {
+        json.writeStartArray();
+        for (byte b : tokens.tokenBytes(token)) {
+            json.writeNumber(b & 0xff);
+        }
+        json.writeEndArray();
+    }
+
+    private void writeLogprobsField(JsonGenerator json, List<TokenLogprob> logprobs) throws IOException {
+        if (tokens == null) {
+            json.writeNullField("logprobs");
+            return;
+        }
+        json.writeFieldName("logprobs");
+        writeLogprobs(json, logprobs);
+    }
     @Override
     public final void writeResult(JsonGenerator json, GenerationResult result) throws IOException {
         writeEnvelopeStart(json, resultObject());
         json.writeStartObject();
         json.writeNumberField("index", 0);
         writeResultContent(json, result.text());
-        json.writeNullField("logprobs");
+        writeLogprobsField(json, result.logprobs());
         json.writeStringField("finish_reason", result.finishReason().openAiName());
         json.writeEndObject();
         json.writeEndArray();
@@ -61,12 +95,12 @@ abstract sealed class OpenAiFormat implements ResponseFormat permits CompletionF
 
     @Override
     public final void writeStreamToken(SseWriter sse, GenerationEvent.Token token) throws IOException {
-        writeChunk(sse, false, token.text(), null);
+        writeChunk(sse, false, token.text(), null, token.logprob().map(List::of).orElse(List.of()));
     }
 
     @Override
     public final void writeStreamEnd(SseWriter sse, GenerationResult result, String unstreamedText) throws IOException {
-        writeChunk(sse, false, unstreamedText, result.finishReason().openAiName());
+        writeChunk(sse, false, unstreamedText, result.finishReason().openAiName(), List.of());
         if (streamUsage) {
             JsonGenerator json = sse.begin();
             writeEnvelopeStart(json, chunkObject());
@@ -77,14 +111,20 @@ abstract sealed class OpenAiFormat implements ResponseFormat permits CompletionF
         }
     }
 
-    /** A chunk with one choice. */
-    final void writeChunk(SseWriter sse, boolean first, String text, String finishReason) throws IOException {
+    /** A chunk with one choice; {@code logprobs} those of its token, if any. */
+    final void writeChunk(SseWriter sse, boolean first, String text, String finishReason, List<TokenLogprob> logprobs)
+            throws IOException {
         JsonGenerator json = sse.begin();
         writeEnvelopeStart(json, chunkObject());
         json.writeStartObject();
         json.writeNumberField("index", 0);
         writeChunkContent(json, first, text);
-        json.writeNullField("logprobs");
+        if (tokens == null || logprobs.isEmpty()) {
+            json.writeNullField("logprobs");
+        } else {
+            json.writeFieldName("logprobs");
+            writeLogprobs(json, logprobs);
+        }
         json.writeStringField("finish_reason", finishReason);
         json.writeEndObject();
         json.writeEndArray();

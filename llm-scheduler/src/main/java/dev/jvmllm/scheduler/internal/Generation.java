@@ -11,12 +11,16 @@ import dev.jvmllm.api.Model;
 import dev.jvmllm.api.Sampler;
 import dev.jvmllm.api.SamplingParams;
 import dev.jvmllm.api.Timings;
+import dev.jvmllm.api.TokenLogprob;
 import dev.jvmllm.api.Utf8StreamDecoder;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.List;
+import java.util.Optional;
 
 /**
  * One sequence being generated: the logic that the direct path and every scheduler share. It
@@ -52,6 +56,9 @@ public final class Generation {
     private final int contextSize;
     private final long submittedNanos;
     private final long deadlineNanos;
+    /** How many top candidates each token's log-probability lists; -1 when the request wants none. */
+    private final int topLogprobs;
+    private final List<TokenLogprob> logprobs;
 
     private int[] tokens; // the prompt, then the generated tokens
     private int known; // valid entries of tokens
@@ -67,8 +74,9 @@ public final class Generation {
     private long lastTokenNanos;
     private long endNanos;
 
+    /** @param topLogprobs how many top candidates each token's log-probability lists; -1 for no log-probabilities */
     Generation(Model model, SamplingParams params, int[] prompt, int contextSize, GenerationListener listener,
-               SchedulerStats stats, long submittedNanos, long deadlineNanos) {
+               SchedulerStats stats, long submittedNanos, long deadlineNanos, int topLogprobs) {
         this.model = model;
         this.params = params;
         this.listener = listener;
@@ -79,6 +87,8 @@ public final class Generation {
         this.contextSize = contextSize;
         this.submittedNanos = submittedNanos;
         this.deadlineNanos = deadlineNanos;
+        this.topLogprobs = topLogprobs;
+        this.logprobs = topLogprobs < 0 ? List.of() : new ArrayList<>();
         int limit = Math.min(params.maxTokens(), contextSize - prompt.length);
         this.tokens = Arrays.copyOf(prompt, prompt.length + Math.min(limit, INITIAL_GENERATED_CAPACITY));
         this.known = prompt.length;
@@ -159,7 +169,13 @@ public final class Generation {
         GenerationEvent.Token event;
         try {
             int token = sampler.sample(logits);
-            event = model.isEndOfGeneration(token) ? endOfSequence(token, now) : append(token, now);
+            if (model.isEndOfGeneration(token)) {
+                event = endOfSequence(token, now);
+            } else {
+                // from the row the sampler saw, before the next pass replaces it
+                TokenLogprob logprob = topLogprobs < 0 ? null : TokenLogprob.of(logits, token, topLogprobs);
+                event = append(token, now, logprob);
+            }
         } catch (RuntimeException e) {
             fail(new LlmException("choosing the next token failed: " + e, e), now);
             return;
@@ -169,8 +185,11 @@ public final class Generation {
         }
     }
 
-    private GenerationEvent.Token append(int token, long now) {
+    private GenerationEvent.Token append(int token, long now, TokenLogprob logprob) {
         sampler.accept(token);
+        if (logprob != null) {
+            logprobs.add(logprob);
+        }
         if (known == tokens.length) {
             tokens = Arrays.copyOf(tokens, Math.min(tokens.length * 2, contextSize)); // known never passes the context
         }
@@ -188,7 +207,7 @@ public final class Generation {
             finish(FinishReason.LENGTH, now);
         }
         text.append(delta);
-        return new GenerationEvent.Token(generated() - 1, token, delta);
+        return new GenerationEvent.Token(generated() - 1, token, delta, Optional.ofNullable(logprob));
     }
 
     private GenerationEvent.Token endOfSequence(int token, long now) {
@@ -292,7 +311,7 @@ public final class Generation {
         }
         if (result == null) {
             result = new GenerationResult(text.toString(), Arrays.copyOfRange(tokens, promptLength, known), finishReason,
-                    promptLength, timings());
+                    promptLength, timings(), logprobs);
         }
         return result;
     }

@@ -44,7 +44,8 @@ public final class GenerationFactory {
      *
      * @param timeout how long it may take in all, or {@link #NO_TIMEOUT}
      * @throws InvalidRequestException for an empty prompt, one that leaves no room in the context
-     *                                 for a generated token, or token ids outside the vocabulary
+     *                                 for a generated token, token ids outside the vocabulary, or
+     *                                 more top log-probabilities than the vocabulary has tokens
      */
     public Generation create(GenerationRequest request, GenerationListener listener, Duration timeout) {
         Objects.requireNonNull(request, "request");
@@ -52,8 +53,14 @@ public final class GenerationFactory {
         long submitted = clock.getAsLong();
         int[] prompt = request.prompt().tokenize(model);
         check(prompt);
+        int topLogprobs = request.logprobs().orElse(-1);
+        if (topLogprobs > model.vocabularySize()) {
+            throw new InvalidRequestException("the request asks for " + topLogprobs + " top log-probabilities, but"
+                    + " the vocabulary has " + model.vocabularySize() + " tokens");
+        }
         long deadline = submitted + cappedNanos(timeout);
-        return new Generation(model, request.sampling(), prompt, contextSize, listener, stats, submitted, deadline);
+        return new Generation(model, request.sampling(), prompt, contextSize, listener, stats, submitted, deadline,
+                topLogprobs);
     }
 
     private void check(int[] prompt) {
