@@ -34,6 +34,12 @@ public interface Scheduler extends AutoCloseable {
     /** The model it runs. */
     Model model();
 
+    /** The most tokens, prompt and generated, that one request can hold. */
+    int contextSize();
+
+    /** How many sequences it generates at once. */
+    int maxSequences();
+
     /** A snapshot of its counters. Cheap; callable from any thread. */
     SchedulerMetrics metrics();
 

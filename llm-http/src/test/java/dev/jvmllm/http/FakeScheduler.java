@@ -78,6 +78,16 @@ final class FakeScheduler implements Scheduler {
     }
 
     @Override
+    public int contextSize() {
+        return 128;
+    }
+
+    @Override
+    public int maxSequences() {
+        return 4;
+    }
+
+    @Override
     public SchedulerMetrics metrics() {
         return METRICS;
     }

@@ -35,6 +35,8 @@ public final class ContinuousBatchingScheduler implements Scheduler {
     private final GenerationFactory generations;
     private final Engine engine;
     private final Thread engineThread;
+    private final int contextSize;
+    private final int maxSequences;
 
     /**
      * Creates the model's batch processor ({@link SchedulerOptions#processorOptions()}) and starts
@@ -51,7 +53,9 @@ public final class ContinuousBatchingScheduler implements Scheduler {
         SchedulerStats stats = new SchedulerStats();
         BatchProcessor processor = model.newBatchProcessor(options.processorOptions());
         try {
-            this.generations = new GenerationFactory(model, processor.options().contextSize(), stats, clock);
+            this.contextSize = processor.options().contextSize();
+            this.maxSequences = processor.options().maxSequences();
+            this.generations = new GenerationFactory(model, contextSize, stats, clock);
             this.engine = new Engine(processor, options.maxQueued(), options.idleSpin(), stats, clock);
         } catch (RuntimeException e) {
             processor.close(); // until the engine runs, the processor is ours to clean up
@@ -78,6 +82,16 @@ public final class ContinuousBatchingScheduler implements Scheduler {
     @Override
     public Model model() {
         return model;
+    }
+
+    @Override
+    public int contextSize() {
+        return contextSize;
+    }
+
+    @Override
+    public int maxSequences() {
+        return maxSequences;
     }
 
     @Override

@@ -144,6 +144,17 @@ public final class SerialScheduler implements Scheduler {
     }
 
     @Override
+    public int contextSize() {
+        return processor.options().contextSize();
+    }
+
+    /** One: it runs one request at a time. */
+    @Override
+    public int maxSequences() {
+        return 1;
+    }
+
+    @Override
     public SchedulerMetrics metrics() {
         int running = busy ? 1 : 0;
         return stats.snapshot(Math.max(0, accepted.get() - running), running);

@@ -2,6 +2,8 @@ package dev.jvmllm.http.internal;
 
 import com.fasterxml.jackson.core.JsonGenerator;
 import com.sun.net.httpserver.HttpExchange;
+import dev.jvmllm.api.ModelInfo;
+import dev.jvmllm.api.Scheduler;
 import dev.jvmllm.api.SchedulerMetrics;
 
 import java.io.IOException;
@@ -60,12 +62,29 @@ final class InfoEndpoints {
         Responses.send(exchange, 200, PrometheusText.CONTENT_TYPE, text.getBytes(StandardCharsets.UTF_8));
     }
 
+    /**
+     * OpenAI's model object, with {@code context_length} (the tokens one request can hold) and,
+     * as llama-server does, {@code meta}: what the model is and how it is served.
+     */
     private void writeModel(JsonGenerator json) throws IOException {
+        Scheduler scheduler = settings.scheduler();
+        ModelInfo info = scheduler.model().info();
         json.writeStartObject();
         json.writeStringField("id", settings.modelName());
         json.writeStringField("object", "model");
         json.writeNumberField("created", created);
         json.writeStringField("owned_by", "jvmllm");
+        json.writeNumberField("context_length", scheduler.contextSize());
+        json.writeObjectFieldStart("meta");
+        json.writeStringField("architecture", info.architecture());
+        json.writeStringField("backend", info.backend());
+        json.writeStringField("runtime", info.runtime());
+        json.writeNumberField("n_vocab", info.vocabularySize());
+        json.writeNumberField("n_ctx_train", info.trainedContextLength());
+        json.writeNumberField("n_ctx", scheduler.contextSize());
+        json.writeNumberField("n_seq_max", scheduler.maxSequences());
+        json.writeNumberField("size", info.weightBytes());
+        json.writeEndObject();
         json.writeEndObject();
     }
 }
