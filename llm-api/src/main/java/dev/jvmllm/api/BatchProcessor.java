@@ -32,6 +32,17 @@ public interface BatchProcessor extends AutoCloseable {
     /** The position the next token of this sequence must have: how many tokens it holds. */
     int nextPosition(int sequence);
 
+    /**
+     * Makes {@code target} hold what {@code source} holds, as if its tokens had been computed for
+     * it too: how the choices of one prompt share a single prefill. The target must be empty (never
+     * used, or released); afterwards the two go on independently. Where the KV cache can share
+     * cells between sequences nothing is copied; otherwise the source's cache is.
+     *
+     * @throws InvalidRequestException for a sequence id out of range, {@code source == target}, or
+     *                                 a target that holds tokens
+     */
+    void copySequence(int source, int target);
+
     /** Forgets a sequence's tokens and frees its KV cache; the id can be used again at position 0. */
     void releaseSequence(int sequence);
 

@@ -49,6 +49,10 @@ public record GenerationRequest(Prompt prompt, SamplingParams sampling, Optional
         return new GenerationRequest(prompt, sampling, Optional.of(value), logprobs);
     }
 
+    public GenerationRequest withSampling(SamplingParams value) {
+        return new GenerationRequest(prompt, value, timeout, logprobs);
+    }
+
     /** This request with each token's log-probability and the {@code top} most likely tokens of its step. */
     public GenerationRequest withLogprobs(int top) {
         return new GenerationRequest(prompt, sampling, timeout, OptionalInt.of(top));

@@ -61,6 +61,22 @@ public record SamplingParams(int maxTokens, double temperature, int topK, double
         return repetitionPenalty != 1 || presencePenalty != 0 || frequencyPenalty != 0;
     }
 
+    /**
+     * The parameters of choice {@code index} of a request with several: the seed moved on by the
+     * index, so that every choice draws its own random stream, choice 0 draws the one a single
+     * request with this seed would, and a seeded request is reproducible choice by choice.
+     */
+    public SamplingParams forChoice(int index) {
+        if (index < 0) {
+            throw new IllegalArgumentException("a choice index is >= 0, got " + index);
+        }
+        if (index == 0 || seed.isEmpty()) {
+            return this;
+        }
+        return new SamplingParams(maxTokens, temperature, topK, topP, minP, repetitionPenalty, presencePenalty,
+                frequencyPenalty, OptionalLong.of(seed.getAsLong() + index), stop);
+    }
+
     public Builder toBuilder() {
         return new Builder(this);
     }

@@ -1,6 +1,8 @@
 package dev.jvmllm.api;
 
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 
 /**
  * Runs generations for one model, many at a time. {@link #submit} returns at once; tokens reach
@@ -25,6 +27,46 @@ public interface Scheduler extends AutoCloseable {
      *                                 token ids outside the vocabulary)
      */
     GenerationHandle submit(GenerationRequest request, GenerationListener listener);
+
+    /**
+     * Queues several generations of one request, one per listener: the {@code n} choices of an
+     * OpenAI request. Choice {@code i} samples with {@link SamplingParams#forChoice
+     * request.sampling().forChoice(i)}. Either every choice is queued or none is. The default
+     * submits them one by one, each computing the prompt itself; a scheduler that can share a
+     * prefill between sequences computes the prompt once and copies its KV cache to the others
+     * ({@link BatchProcessor#copySequence}), as {@code ContinuousBatchingScheduler} does.
+     *
+     * @param listeners one per choice, in choice order; at least one, at most {@link #maxSequences()}
+     * @return the handles, in choice order
+     * @throws InvalidRequestException when there are no listeners or more than {@link #maxSequences()},
+     *                                 or for any reason {@link #submit} gives
+     * @throws QueueFullException when the queue cannot take all of them
+     */
+    default List<GenerationHandle> submitChoices(GenerationRequest request, List<GenerationListener> listeners) {
+        checkChoices(listeners.size(), maxSequences());
+        List<GenerationHandle> handles = new ArrayList<>(listeners.size());
+        try {
+            for (int i = 0; i < listeners.size(); i++) {
+                handles.add(submit(request.withSampling(request.sampling().forChoice(i)), listeners.get(i)));
+            }
+        } catch (RuntimeException e) {
+            handles.forEach(GenerationHandle::cancel);
+            throw e;
+        }
+        return handles;
+    }
+
+    /**
+     * Refuses a number of choices that a scheduler of {@code maxSequences} cannot run at once.
+     *
+     * @throws InvalidRequestException unless {@code 1 <= choices <= maxSequences}
+     */
+    static void checkChoices(int choices, int maxSequences) {
+        if (choices < 1 || choices > maxSequences) {
+            throw new InvalidRequestException("a request has 1 to " + maxSequences + " choices here (one sequence"
+                    + " each, generated together), got " + choices);
+        }
+    }
 
     /** Queues a generation whose result is read from the handle's future alone. */
     default GenerationHandle submit(GenerationRequest request) {

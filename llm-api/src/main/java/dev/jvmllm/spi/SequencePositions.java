@@ -81,6 +81,25 @@ public final class SequencePositions {
         return next[sequence];
     }
 
+    /**
+     * Checks and records a {@link dev.jvmllm.api.BatchProcessor#copySequence copy}: the target
+     * continues where the source stands. Called before the backend copies, which cannot fail.
+     *
+     * @throws InvalidRequestException for an id out of range, the same id twice, or a target that holds tokens
+     */
+    public void copy(int source, int target) {
+        checkSequence(source);
+        checkSequence(target);
+        if (source == target) {
+            throw new InvalidRequestException("sequence " + source + " cannot be copied onto itself");
+        }
+        if (next[target] != 0) {
+            throw new InvalidRequestException("sequence " + target + " holds " + next[target]
+                    + " tokens: a copy goes to an empty sequence, release it first");
+        }
+        next[target] = next[source];
+    }
+
     /** Forgets the sequence. */
     public void release(int sequence) {
         checkSequence(sequence);

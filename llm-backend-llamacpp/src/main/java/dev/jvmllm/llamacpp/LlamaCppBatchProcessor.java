@@ -287,6 +287,19 @@ public final class LlamaCppBatchProcessor implements BatchProcessor {
     }
 
     @Override
+    public void copySequence(int source, int target) {
+        lock.lock();
+        try {
+            checkOpen();
+            positions.copy(source, target); // validates both ids and the empty target before native code sees them
+            // the logit rows stay valid: a copy touches the KV cache only (the current library runs it in the next decode)
+            library.seqCp(memory, source, target);
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    @Override
     public void releaseSequence(int sequence) {
         lock.lock();
         try {

@@ -159,6 +159,47 @@ class BatchingTest {
         }
     }
 
+    /**
+     * {@code copySequence}, how the choices of a request share a prefill: sequence 1 is copied
+     * from 0 while 0 is in the batch, 2 from 1 while 1 is parked (it sat out the steps since its
+     * copy); 0 is released at once. Each copy continues exactly as the prompt alone does.
+     */
+    @Test
+    void copiedSequencesContinueAsTheirSourceWould() {
+        try (Model model = open()) {
+            int[] prompt = model.tokenize(PROMPTS[4], true);
+            int[] alone = alone(model, new int[][] {prompt})[0];
+            try (BatchProcessor processor = model.newBatchProcessor(options(3))) {
+                BatchOutput output = processor.process(new BatchInput(64).addAll(0, 0, prompt, 0, prompt.length, true));
+                processor.copySequence(0, 1);
+                assertThat(output.row(0).argmax()).isEqualTo(alone[0]);
+                processor.releaseSequence(0);
+                processor.process(new BatchInput(1).add(0, 0, prompt[0], false)); // 1 parked, a new 0 in the batch
+                processor.copySequence(1, 2);
+                int[] generated = new int[3]; // per sequence: how many tokens of alone its cache holds
+                List<Integer> one = new ArrayList<>();
+                List<Integer> two = new ArrayList<>();
+                BatchInput batch = new BatchInput(2);
+                for (int step = 0; step < STEPS - 1; step++) {
+                    batch.clear();
+                    batch.add(1, prompt.length + generated[1], alone[generated[1]], true);
+                    if (step >= 2) { // 2 joins later: its parked copy is unparked by a rebuild
+                        batch.add(2, prompt.length + generated[2], alone[generated[2]], true);
+                    }
+                    output = processor.process(batch);
+                    one.add(output.row(0).argmax());
+                    generated[1]++;
+                    if (step >= 2) {
+                        two.add(output.row(1).argmax());
+                        generated[2]++;
+                    }
+                }
+                assertThat(one).containsExactly(box(Arrays.copyOfRange(alone, 1, STEPS)));
+                assertThat(two).containsExactly(box(Arrays.copyOfRange(alone, 1, STEPS - 2)));
+            }
+        }
+    }
+
     private static Model open() {
         return new OnnxBackend().open(onnx, ModelOptions.defaults());
     }

@@ -60,9 +60,15 @@ class ErrorResponsesTest {
     }
 
     @Test
-    void moreThanOneChoiceIs400() {
-        assertError(fake.client.post("/v1/completions", "{\"prompt\":\"Hi\",\"n\":2}"), 400, "invalid_request_error",
-                "invalid_value", "n", "'n' must be 1: this server generates one choice per request, got 2");
+    void choicesOutsideOneToTheSequencesAre400() {
+        int sequences = fake.scheduler.maxSequences();
+        assertError(fake.client.post("/v1/completions", "{\"prompt\":\"Hi\",\"n\":0}"), 400, "invalid_request_error",
+                "invalid_value", "n", "'n' must be in 1.." + sequences + " (the sequences this server generates at once;"
+                        + " the choices of a request run together), got 0");
+        assertServes();
+        assertError(fake.client.post("/v1/chat/completions", "{\"messages\":[{\"role\":\"user\",\"content\":\"Hi\"}],"
+                + "\"n\":1000}"), 400, "invalid_request_error", "invalid_value", "n", "'n' must be in 1.." + sequences
+                + " (the sequences this server generates at once; the choices of a request run together), got 1000");
         assertServes();
     }
 

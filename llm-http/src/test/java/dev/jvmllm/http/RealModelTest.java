@@ -273,6 +273,65 @@ class RealModelTest {
         assertThat(completion.choices().getFirst().text()).isEqualTo(expected.text());
     }
 
+    /**
+     * {@code n: 4} with a seed: four choices, each drawing its own stream, the same four again for
+     * the same seed; the prompt runs through the model once (the metrics count its tokens once)
+     * and {@code usage} counts it once.
+     */
+    @Test
+    void fourSeededChoicesShareOnePrefillAndRepeatForTheSameSeed() {
+        ChatCompletionCreateParams params = ChatCompletionCreateParams.builder().model("stories260K")
+                .addUserMessage("Tell me a story.").maxCompletionTokens(24).temperature(1.0).seed(11).n(4).build();
+        var before = scheduler.metrics();
+        ChatCompletion first = client.chat().completions().create(params);
+        var after = scheduler.metrics();
+        ChatCompletion again = client.chat().completions().create(params);
+
+        List<String> texts = first.choices().stream().map(c -> c.message().content().orElseThrow()).toList();
+        assertThat(first.choices()).extracting(ChatCompletion.Choice::index).containsExactly(0L, 1L, 2L, 3L);
+        assertThat(texts).hasSize(4).doesNotHaveDuplicates();
+        assertThat(again.choices().stream().map(c -> c.message().content().orElseThrow()).toList()).isEqualTo(texts);
+        String prompt = model.applyChatTemplate(List.of(new ChatMessage("user", "Tell me a story.")),
+                Optional.of("chatml"), true);
+        int promptLength = model.tokenize(prompt, true).length;
+        assertThat(after.promptTokens() - before.promptTokens()).isEqualTo(promptLength);
+        assertThat(after.requestsFinished() - before.requestsFinished()).isEqualTo(4);
+        var usage = first.usage().orElseThrow();
+        assertThat(usage.promptTokens()).isEqualTo(promptLength);
+        assertThat(usage.completionTokens()).isEqualTo(after.generatedTokens() - before.generatedTokens());
+        assertThat(usage.totalTokens()).isEqualTo(promptLength + usage.completionTokens());
+    }
+
+    /** Greedy choices are all the direct path's text, whole and streamed; each chunk names its choice. */
+    @Test
+    void greedyChoicesAreEachTheDirectPathWholeAndStreamed() {
+        GenerationResult expected = direct.generate(GenerationRequest.of(STORY, SamplingParams.greedy(20)));
+        CompletionCreateParams params = CompletionCreateParams.builder().model("stories260K").prompt(STORY)
+                .maxTokens(20).temperature(0).n(3).build();
+
+        Completion completion = client.completions().create(params);
+        assertThat(completion.choices()).extracting(CompletionChoice::text).containsExactly(expected.text(),
+                expected.text(), expected.text());
+        assertThat(completion.usage().orElseThrow().promptTokens()).isEqualTo(expected.promptTokens());
+        assertThat(completion.usage().orElseThrow().completionTokens()).isEqualTo(3L * expected.completionTokens());
+
+        StringBuilder[] streamed = {new StringBuilder(), new StringBuilder(), new StringBuilder()};
+        List<Long> finishedChoices = new ArrayList<>();
+        try (StreamResponse<Completion> stream = client.completions().createStreaming(params)) {
+            stream.stream().flatMap(chunk -> chunk.choices().stream()).forEach(choice -> {
+                streamed[(int) choice.index()].append(choice.text());
+                if (choice._finishReason().isMissing() || choice._finishReason().isNull()) {
+                    return;
+                }
+                finishedChoices.add(choice.index());
+            });
+        }
+        assertThat(finishedChoices).containsExactlyInAnyOrder(0L, 1L, 2L);
+        for (StringBuilder text : streamed) {
+            assertThat(text.toString()).isEqualTo(expected.text());
+        }
+    }
+
     @Test
     void concurrentClientsEachGetTheirDirectPathText() throws Exception {
         List<String> prompts = List.of("Once upon a time", "The cat", "Tom and Sue went", "One day, a little bird",

@@ -14,6 +14,7 @@ import dev.jvmllm.scheduler.internal.GenerationFactory;
 import dev.jvmllm.scheduler.internal.SchedulerStats;
 
 import java.time.Duration;
+import java.util.List;
 import java.util.Objects;
 import java.util.function.LongSupplier;
 
@@ -70,13 +71,25 @@ public final class ContinuousBatchingScheduler implements Scheduler {
 
     @Override
     public GenerationHandle submit(GenerationRequest request, GenerationListener listener) {
+        return submitChoices(request, List.of(listener)).getFirst();
+    }
+
+    /**
+     * {@inheritDoc} Here the prompt is computed once: the first choice computes it, and when its
+     * last prompt token is computed the others get a copy of its KV cache and sample their first
+     * token from the same logits, so the metrics count its prompt tokens once. The choices are
+     * admitted together, when as many sequences are free.
+     */
+    @Override
+    public List<GenerationHandle> submitChoices(GenerationRequest request, List<GenerationListener> listeners) {
         Objects.requireNonNull(request, "request");
+        Scheduler.checkChoices(listeners.size(), maxSequences);
         if (engine.isClosed()) {
             // checked before tokenizing too: after shutdown the model may already be closed
             throw new SchedulerClosedException("the scheduler is shut down and accepts no more requests");
         }
         Duration timeout = request.timeout().orElseGet(() -> options.defaultTimeout(request.sampling().maxTokens()));
-        return engine.submit(generations.create(request, listener, timeout));
+        return engine.submit(generations.createChoices(request, listeners, timeout));
     }
 
     @Override

@@ -66,7 +66,7 @@ public final class DirectGenerator {
         // every active sequence needs a place in each batch for its next token
         int concurrency = Math.min(options.maxSequences(), options.maxBatchTokens());
         this.active = new ActiveSequences(concurrency);
-        this.planner = new StepPlanner(options.maxBatchTokens(), concurrency);
+        this.planner = new StepPlanner(processor, options.maxBatchTokens(), concurrency);
         this.generations = new GenerationFactory(processor.model(), options.contextSize(), stats, System::nanoTime);
     }
 

@@ -85,6 +85,7 @@ public final class B4916Library extends LlamaLibrary {
     private static final int NO_KV_SLOT = 1;
 
     private final MethodHandle kvSelfSeqRm;
+    private final MethodHandle kvSelfSeqCp;
     private final MethodHandle kvSelfDefrag;
     private final MethodHandle kvSelfUpdate;
     private final MethodHandle kvSelfUsedCells;
@@ -92,6 +93,7 @@ public final class B4916Library extends LlamaLibrary {
     B4916Library(Path path, SymbolLookup symbols) {
         super(path, symbols, API_NAME);
         kvSelfSeqRm = bind("llama_kv_self_seq_rm", FunctionDescriptor.of(JAVA_BOOLEAN, ADDRESS, JAVA_INT, JAVA_INT, JAVA_INT));
+        kvSelfSeqCp = bind("llama_kv_self_seq_cp", FunctionDescriptor.ofVoid(ADDRESS, JAVA_INT, JAVA_INT, JAVA_INT, JAVA_INT));
         kvSelfDefrag = bind("llama_kv_self_defrag", FunctionDescriptor.ofVoid(ADDRESS));
         kvSelfUpdate = bind("llama_kv_self_update", FunctionDescriptor.ofVoid(ADDRESS));
         kvSelfUsedCells = bind("llama_kv_self_used_cells", FunctionDescriptor.of(JAVA_INT, ADDRESS));
@@ -162,6 +164,15 @@ public final class B4916Library extends LlamaLibrary {
     public boolean seqRm(MemorySegment memory, int sequence, int from, int to) {
         try {
             return (boolean) kvSelfSeqRm.invokeExact(memory, sequence, from, to);
+        } catch (Throwable t) {
+            throw rethrow(t);
+        }
+    }
+
+    @Override
+    public void seqCp(MemorySegment memory, int source, int target) {
+        try {
+            kvSelfSeqCp.invokeExact(memory, source, target, -1, -1);
         } catch (Throwable t) {
             throw rethrow(t);
         }

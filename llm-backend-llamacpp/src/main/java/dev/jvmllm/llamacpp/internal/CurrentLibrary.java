@@ -119,6 +119,7 @@ public final class CurrentLibrary extends LlamaLibrary {
 
     private final MethodHandle getMemory;
     private final MethodHandle memorySeqRm;
+    private final MethodHandle memorySeqCp;
     private final MethodHandle quantizeDefaultParams;
     private final MethodHandle modelQuantize;
 
@@ -126,6 +127,7 @@ public final class CurrentLibrary extends LlamaLibrary {
         super(path, symbols, version);
         getMemory = bind("llama_get_memory", FunctionDescriptor.of(ADDRESS, ADDRESS));
         memorySeqRm = bind("llama_memory_seq_rm", FunctionDescriptor.of(JAVA_BOOLEAN, ADDRESS, JAVA_INT, JAVA_INT, JAVA_INT));
+        memorySeqCp = bind("llama_memory_seq_cp", FunctionDescriptor.ofVoid(ADDRESS, JAVA_INT, JAVA_INT, JAVA_INT, JAVA_INT));
         quantizeDefaultParams = bind("llama_model_quantize_default_params", FunctionDescriptor.of(QUANTIZE_PARAMS));
         modelQuantize = bind("llama_model_quantize", FunctionDescriptor.of(JAVA_INT, ADDRESS, ADDRESS, ADDRESS));
     }
@@ -226,6 +228,20 @@ public final class CurrentLibrary extends LlamaLibrary {
     public boolean seqRm(MemorySegment memory, int sequence, int from, int to) {
         try {
             return (boolean) memorySeqRm.invokeExact(memory, sequence, from, to);
+        } catch (Throwable t) {
+            throw rethrow(t);
+        }
+    }
+
+    /**
+     * Each sequence has a cache of its own here, so llama.cpp copies the source's whole stream
+     * (every cell of a context's worth, not only those in use) during the next decode. The
+     * positions must be -1, -1: a partial copy between streams is an assertion, i.e. an abort.
+     */
+    @Override
+    public void seqCp(MemorySegment memory, int source, int target) {
+        try {
+            memorySeqCp.invokeExact(memory, source, target, -1, -1);
         } catch (Throwable t) {
             throw rethrow(t);
         }

@@ -315,6 +315,9 @@ public abstract sealed class LlamaLibrary permits B4916Library, CurrentLibrary {
     /** Removes a sequence's cells in {@code [from, to)} ({@code to < 0}: to the end); false if a partial removal is impossible. */
     public abstract boolean seqRm(MemorySegment memory, int sequence, int from, int to);
 
+    /** Gives an empty {@code target} every cell of {@code source}: shared cells in one cache, a copy between caches. */
+    public abstract void seqCp(MemorySegment memory, int source, int target);
+
     /** How many KV cells hold tokens, where the library can say. */
     public abstract Optional<Integer> usedCells(MemorySegment context);
 

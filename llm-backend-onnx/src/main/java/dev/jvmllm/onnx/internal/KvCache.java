@@ -148,6 +148,26 @@ final class KvCache implements AutoCloseable {
         }
     }
 
+    /**
+     * Gives the empty {@code target} a copy of the {@code length} tokens {@code source} holds,
+     * parked, so that it joins the batch at the next rebuild like any parked sequence. The source
+     * may be in the batch or parked.
+     */
+    void copy(int source, int target, int length) {
+        if (length == 0) {
+            return;
+        }
+        if (rowOf[source] >= 0) {
+            copyRowToParking(rowOf[source], target, length);
+        } else if (isParked[source]) {
+            int floats = tensors * kvHeads * length * headDim;
+            parked[target].floats(floats).put(0, parked[source].floats(floats), 0, floats);
+        } else {
+            throw new IllegalStateException("sequence " + source + " holds " + length + " tokens but has no cache");
+        }
+        isParked[target] = true;
+    }
+
     /** Drops every sequence. */
     void releaseAll() {
         Arrays.fill(isParked, false);
@@ -245,16 +265,20 @@ final class KvCache implements AutoCloseable {
         }
     }
 
-    /** Copies a row's real slots of every tensor into the sequence's parking buffer. */
+    /** Moves a row's real slots of every tensor into the sequence's parking buffer. */
     private void park(int row, int sequence, int length) {
+        copyRowToParking(row, sequence, length);
+        isParked[sequence] = true;
+        rowOf[sequence] = -1;
+        rowSequence[row] = -1;
+    }
+
+    private void copyRowToParking(int row, int sequence, int length) {
         int block = kvHeads * length * headDim;
         FloatBuffer to = parked[sequence].floats((long) tensors * block);
         for (int t = 0; t < tensors; t++) {
             copyRealSlots(past(t), row, to, t * block, length);
         }
-        isParked[sequence] = true;
-        rowOf[sequence] = -1;
-        rowSequence[row] = -1;
     }
 
     /** Copies one tensor of a parked sequence into a batch row of {@code toSlots} slots. */

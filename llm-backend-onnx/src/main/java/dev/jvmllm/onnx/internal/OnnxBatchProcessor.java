@@ -127,6 +127,13 @@ final class OnnxBatchProcessor implements BatchProcessor {
     }
 
     @Override
+    public void copySequence(int source, int target) {
+        checkOpen();
+        positions.copy(source, target);
+        cache.copy(source, target, positions.next(target));
+    }
+
+    @Override
     public void releaseSequence(int sequence) {
         checkOpen();
         positions.release(sequence);

@@ -24,7 +24,7 @@ final class ChatFormat extends OpenAiFormat {
     }
 
     @Override
-    void writeLogprobs(JsonGenerator json, List<TokenLogprob> logprobs) throws IOException {
+    void writeLogprobs(JsonGenerator json, int choice, List<TokenLogprob> logprobs) throws IOException {
         json.writeStartObject();
         json.writeArrayFieldStart("content");
         for (TokenLogprob logprob : logprobs) {
@@ -70,9 +70,12 @@ final class ChatFormat extends OpenAiFormat {
         json.writeEndObject();
     }
 
+    /** Each choice's first chunk announces the role, before any token. */
     @Override
-    public void writeStreamStart(SseWriter sse) throws IOException {
-        writeChunk(sse, true, "", null, List.of());
+    public void writeStreamStart(SseWriter sse, int choices) throws IOException {
+        for (int choice = 0; choice < choices; choice++) {
+            writeChunk(sse, choice, true, "", null, List.of());
+        }
     }
 
     @Override

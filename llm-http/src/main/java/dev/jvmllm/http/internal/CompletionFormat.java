@@ -12,19 +12,20 @@ import java.util.List;
  * {@code POST /v1/completions}: objects {@code text_completion}, the choice's content in
  * {@code text}. Log-probabilities are the legacy shape {@code {"tokens", "token_logprobs",
  * "top_logprobs": [{token: logprob}], "text_offset"}}, the offsets counted in the characters of
- * the tokens' texts from the start of the completion (through the chunks of a stream).
+ * the tokens' texts from the start of the choice's completion (through the chunks of a stream).
  */
 final class CompletionFormat extends OpenAiFormat {
-    /** Where the next token's text starts: the characters of every token reported so far. */
-    private int textOffset;
+    /** Per choice, where its next token's text starts: the characters of every token reported so far. */
+    private final int[] textOffsets;
 
     /** @param tokens the model, for {@code logprobs}; null when the request asked for none */
-    CompletionFormat(String id, long created, String model, boolean streamUsage, Model tokens) {
+    CompletionFormat(String id, long created, String model, boolean streamUsage, Model tokens, int choices) {
         super(id, created, model, streamUsage, tokens);
+        this.textOffsets = new int[choices];
     }
 
     @Override
-    void writeLogprobs(JsonGenerator json, List<TokenLogprob> logprobs) throws IOException {
+    void writeLogprobs(JsonGenerator json, int choice, List<TokenLogprob> logprobs) throws IOException {
         json.writeStartObject();
         json.writeArrayFieldStart("tokens");
         for (TokenLogprob logprob : logprobs) {
@@ -47,8 +48,8 @@ final class CompletionFormat extends OpenAiFormat {
         json.writeEndArray();
         json.writeArrayFieldStart("text_offset");
         for (TokenLogprob logprob : logprobs) {
-            json.writeNumber(textOffset);
-            textOffset += text(logprob.token()).length();
+            json.writeNumber(textOffsets[choice]);
+            textOffsets[choice] += text(logprob.token()).length();
         }
         json.writeEndArray();
         json.writeEndObject();

@@ -8,6 +8,7 @@ import dev.jvmllm.api.Timings;
 
 import java.io.IOException;
 import java.time.Duration;
+import java.util.List;
 import java.util.Locale;
 
 /**
@@ -17,7 +18,7 @@ import java.util.Locale;
  * {@code {"id", "text", "finish_reason", "usage", "timings"}} (its {@code text} the unstreamed
  * tail), then {@code [DONE]}. Finish reasons are the library's own, in lower case
  * ({@code length}, {@code stop}, {@code end_of_sequence}, {@code cancelled}, {@code timeout}):
- * finer than OpenAI's.
+ * finer than OpenAI's. A {@code /generate} request has one choice.
  */
 final class GenerateFormat implements ResponseFormat {
     private final String id;
@@ -29,7 +30,8 @@ final class GenerateFormat implements ResponseFormat {
     }
 
     @Override
-    public void writeResult(JsonGenerator json, GenerationResult result) throws IOException {
+    public void writeResult(JsonGenerator json, List<GenerationResult> choices) throws IOException {
+        GenerationResult result = choices.getFirst();
         json.writeStartObject();
         json.writeStringField("id", id);
         json.writeStringField("model", model);
@@ -42,7 +44,7 @@ final class GenerateFormat implements ResponseFormat {
     }
 
     @Override
-    public void writeStreamToken(SseWriter sse, GenerationEvent.Token token) throws IOException {
+    public void writeStreamToken(SseWriter sse, int choice, GenerationEvent.Token token) throws IOException {
         JsonGenerator json = sse.begin();
         json.writeStartObject();
         json.writeNumberField("index", token.index());
@@ -53,7 +55,8 @@ final class GenerateFormat implements ResponseFormat {
     }
 
     @Override
-    public void writeStreamEnd(SseWriter sse, GenerationResult result, String unstreamedText) throws IOException {
+    public void writeStreamEnd(SseWriter sse, int choice, GenerationResult result, String unstreamedText)
+            throws IOException {
         JsonGenerator json = sse.begin();
         json.writeStartObject();
         json.writeStringField("id", id);
@@ -65,7 +68,7 @@ final class GenerateFormat implements ResponseFormat {
 
     private static void writeEnd(JsonGenerator json, GenerationResult result) throws IOException {
         json.writeStringField("finish_reason", name(result.finishReason()));
-        ResponseFormat.writeUsage(json, result);
+        ResponseFormat.writeUsage(json, List.of(result));
         Timings timings = result.timings();
         json.writeObjectFieldStart("timings");
         json.writeNumberField("queued_ms", millis(timings.queued()));

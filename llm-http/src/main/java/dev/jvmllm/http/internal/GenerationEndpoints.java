@@ -51,13 +51,13 @@ final class GenerationEndpoints {
         String prompt = body.requiredString("prompt");
         SamplingParams sampling = SamplingFields.read(body, body.integer("max_tokens").orElse(GENERATE_MAX_TOKENS));
         boolean stream = body.bool("stream");
-        generations.respond(exchange, GenerationRequest.of(prompt, sampling),
+        generations.respond(exchange, GenerationRequest.of(prompt, sampling), 1,
                 new GenerateFormat(nextId("gen-"), settings.modelName()), stream);
     }
 
     void completions(HttpExchange exchange) throws IOException {
         JsonFields body = readBody(exchange);
-        checkOpenAiFields(body);
+        int choices = checkOpenAiFields(body);
         Prompt prompt = completionPrompt(body);
         SamplingParams sampling = SamplingFields.read(body, body.integer("max_tokens").orElse(COMPLETIONS_MAX_TOKENS));
         boolean stream = body.bool("stream");
@@ -66,13 +66,13 @@ final class GenerationEndpoints {
         if (logprobs.isPresent()) {
             request = request.withLogprobs(logprobs.getAsInt());
         }
-        generations.respond(exchange, request, new CompletionFormat(nextId("cmpl-"), epochSeconds(),
-                settings.modelName(), streamUsage(body), logprobs.isPresent() ? model : null), stream);
+        generations.respond(exchange, request, choices, new CompletionFormat(nextId("cmpl-"), epochSeconds(),
+                settings.modelName(), streamUsage(body), logprobs.isPresent() ? model : null, choices), stream);
     }
 
     void chat(HttpExchange exchange) throws IOException {
         JsonFields body = readBody(exchange);
-        checkOpenAiFields(body);
+        int choices = checkOpenAiFields(body);
         List<ChatMessage> messages = chatMessages(body);
         // the model's own template where it has one; else the server's configured one
         Optional<String> template = model.chatTemplate().isPresent() ? Optional.empty() : settings.chatTemplate();
@@ -90,7 +90,7 @@ final class GenerationEndpoints {
         if (logprobs) {
             request = request.withLogprobs(top.orElse(0));
         }
-        generations.respond(exchange, request, new ChatFormat(nextId("chatcmpl-"), epochSeconds(), settings.modelName(),
+        generations.respond(exchange, request, choices, new ChatFormat(nextId("chatcmpl-"), epochSeconds(), settings.modelName(),
                 streamUsage(body), logprobs ? model : null), stream);
     }
 
@@ -98,17 +98,24 @@ final class GenerationEndpoints {
         return RequestBody.read(exchange, settings.maxBodyBytes());
     }
 
-    /** The fields both OpenAI endpoints check before anything else. */
-    private void checkOpenAiFields(JsonFields body) {
+    /**
+     * The fields both OpenAI endpoints check before anything else.
+     *
+     * @return how many choices to generate ({@code n}): 1 up to the scheduler's sequences
+     */
+    private int checkOpenAiFields(JsonFields body) {
         body.string("model").ifPresent(name -> {
             if (!name.equals(settings.modelName())) {
                 throw ApiError.modelNotFound(name, settings.modelName());
             }
         });
         int n = body.integer("n").orElse(1);
-        if (n != 1) {
-            throw ApiError.invalidValue("n", "'n' must be 1: this server generates one choice per request, got " + n);
+        int most = settings.scheduler().maxSequences();
+        if (n < 1 || n > most) {
+            throw ApiError.invalidValue("n", "'n' must be in 1.." + most + " (the sequences this server generates at"
+                    + " once; the choices of a request run together), got " + n);
         }
+        return n;
     }
 
     /** A string, an array of one string, or an array of token ids. */

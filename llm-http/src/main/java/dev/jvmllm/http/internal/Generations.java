@@ -12,6 +12,9 @@ import dev.jvmllm.api.Scheduler;
 import java.io.IOException;
 import java.io.InterruptedIOException;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
@@ -44,25 +47,31 @@ final class Generations {
         this.streamCoalescing = streamCoalescing;
     }
 
-    void respond(HttpExchange exchange, GenerationRequest request, ResponseFormat format, boolean stream)
+    /** Runs {@code choices} generations of the request (the first alone unless a request asks for more) and answers. */
+    void respond(HttpExchange exchange, GenerationRequest request, int choices, ResponseFormat format, boolean stream)
             throws IOException {
         if (stream) {
-            stream(exchange, request, format);
+            stream(exchange, request, choices, format);
         } else {
-            complete(exchange, request, format);
+            complete(exchange, request, choices, format);
         }
     }
 
-    private void complete(HttpExchange exchange, GenerationRequest request, ResponseFormat format) throws IOException {
-        GenerationHandle handle = scheduler.submit(request);
-        GenerationResult result;
-        try (InFlight.Tracked _ = inFlight.track(handle)) {
-            result = awaitResult(handle, exchange);
+    private void complete(HttpExchange exchange, GenerationRequest request, int choices, ResponseFormat format)
+            throws IOException {
+        List<GenerationHandle> handles = scheduler.submitChoices(request, Collections.nCopies(choices, GenerationListener.NONE));
+        List<GenerationResult> results = new ArrayList<>(choices);
+        try (InFlight.Tracked _ = inFlight.track(handles)) {
+            for (GenerationHandle handle : handles) {
+                results.add(awaitResult(handle, exchange));
+            }
         } catch (ExecutionException e) {
             throw e.getCause() instanceof LlmException failure ? ApiError.from(failure)
                     : ApiError.internal("the generation failed: " + e.getCause());
+        } finally {
+            cancelUnfinished(handles); // after a failure or a client gone: the other choices are for nobody
         }
-        Responses.json(exchange, 200, json -> format.writeResult(json, result));
+        Responses.json(exchange, 200, json -> format.writeResult(json, results));
     }
 
     /**
@@ -77,50 +86,66 @@ final class Generations {
                 return handle.result().get(CLIENT_CHECK_MILLIS, TimeUnit.MILLISECONDS);
             } catch (TimeoutException e) {
                 if (exchange instanceof SocketExchange socket && socket.clientClosed(1)) {
-                    handle.cancel();
                     throw new IOException("the client closed the connection before its answer was ready");
                 }
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
-                handle.cancel();
                 throw new InterruptedIOException("interrupted while waiting for the generation");
             }
         }
     }
 
-    private void stream(HttpExchange exchange, GenerationRequest request, ResponseFormat format) throws IOException {
+    private static void cancelUnfinished(List<GenerationHandle> handles) {
+        for (GenerationHandle handle : handles) {
+            if (!handle.result().isDone()) {
+                handle.cancel();
+            }
+        }
+    }
+
+    private void stream(HttpExchange exchange, GenerationRequest request, int choices, ResponseFormat format)
+            throws IOException {
         EventQueue events = new EventQueue(streamCoalescing, Thread.currentThread());
-        GenerationHandle handle = scheduler.submit(request, events);
-        try (InFlight.Tracked _ = inFlight.track(handle)) {
+        List<GenerationHandle> handles = scheduler.submitChoices(request, events.listeners(choices));
+        try (InFlight.Tracked _ = inFlight.track(handles)) {
             exchange.getResponseHeaders().set("Content-Type", "text/event-stream; charset=utf-8");
             exchange.getResponseHeaders().set("Cache-Control", "no-cache");
             exchange.sendResponseHeaders(200, 0); // chunked: one chunk per flush
             SseWriter sse = new SseWriter(exchange.getResponseBody());
-            format.writeStreamStart(sse);
+            format.writeStreamStart(sse, choices);
             sse.flush();
-            writeEvents(events, sse, format);
-        } catch (IOException | RuntimeException e) {
-            handle.cancel(); // the client is gone (or writing failed): stop generating for nobody
-            throw e;
+            writeEvents(events, choices, sse, format);
+        } finally {
+            // the client is gone, writing failed or a choice failed: stop generating for nobody
+            cancelUnfinished(handles);
         }
     }
 
-    private static void writeEvents(EventQueue events, SseWriter sse, ResponseFormat format) throws IOException {
-        int streamedChars = 0;
-        GenerationEvent event = events.take();
+    /** Writes the events of every choice as they come; ends after the last choice finished, or the first failed. */
+    private static void writeEvents(EventQueue events, int choices, SseWriter sse, ResponseFormat format)
+            throws IOException {
+        int[] streamedChars = new int[choices];
+        GenerationResult[] results = new GenerationResult[choices];
+        int finished = 0;
+        ChoiceEvent next = events.take();
         while (true) {
-            switch (event) {
+            int choice = next.choice();
+            switch (next.event()) {
                 case GenerationEvent.Token token -> {
-                    format.writeStreamToken(sse, token);
-                    streamedChars += token.text().length();
+                    format.writeStreamToken(sse, choice, token);
+                    streamedChars[choice] += token.text().length();
                 }
-                case GenerationEvent.Finished finished -> {
-                    String text = finished.result().text();
-                    format.writeStreamEnd(sse, finished.result(),
-                            streamedChars < text.length() ? text.substring(streamedChars) : "");
-                    sse.done();
-                    sse.finish();
-                    return;
+                case GenerationEvent.Finished(GenerationResult result) -> {
+                    String text = result.text();
+                    format.writeStreamEnd(sse, choice, result,
+                            streamedChars[choice] < text.length() ? text.substring(streamedChars[choice]) : "");
+                    results[choice] = result;
+                    if (++finished == choices) {
+                        format.writeStreamClose(sse, List.of(results));
+                        sse.done();
+                        sse.finish();
+                        return;
+                    }
                 }
                 case GenerationEvent.Failed failed -> {
                     sse.error(ApiError.from(failed.error()));
@@ -129,12 +154,16 @@ final class Generations {
                     return;
                 }
             }
-            event = events.poll();
-            if (event == null) { // caught up with the engine: send what we have, then wait
+            next = events.poll();
+            if (next == null) { // caught up with the engine: send what we have, then wait
                 sse.flush();
-                event = events.take();
+                next = events.take();
             }
         }
+    }
+
+    /** An event of one choice of a request. */
+    record ChoiceEvent(int choice, GenerationEvent event) {
     }
 
     /**
@@ -150,11 +179,11 @@ final class Generations {
      * still its own SSE event; tokens that come fast go out together, in one chunk, at most
      * {@code coalesceNanos} later.
      */
-    static final class EventQueue implements GenerationListener {
+    static final class EventQueue {
         /** How many tokens a nap must be expected to gather to be worth a timer wake-up. */
         static final int TOKENS_PER_NAP = 4;
 
-        private final ConcurrentLinkedQueue<GenerationEvent> queue = new ConcurrentLinkedQueue<>();
+        private final ConcurrentLinkedQueue<ChoiceEvent> queue = new ConcurrentLinkedQueue<>();
         private final long coalesceNanos;
         private final Thread consumer;
         /** Set while the consumer is parked with no deadline: the next event must wake it. */
@@ -169,17 +198,26 @@ final class Generations {
             this.consumer = consumer;
         }
 
-        @Override
-        public void onEvent(GenerationEvent event) {
+        /** A listener per choice, each adding that choice's events. */
+        List<GenerationListener> listeners(int choices) {
+            List<GenerationListener> listeners = new ArrayList<>(choices);
+            for (int i = 0; i < choices; i++) {
+                int choice = i;
+                listeners.add(event -> add(new ChoiceEvent(choice, event)));
+            }
+            return listeners;
+        }
+
+        private void add(ChoiceEvent event) {
             queue.add(event);
-            if (sleeping || !(event instanceof GenerationEvent.Token)) {
+            if (sleeping || !(event.event() instanceof GenerationEvent.Token)) {
                 LockSupport.unpark(consumer);
             }
         }
 
         /** The next event if one is queued, else null. */
-        GenerationEvent poll() {
-            GenerationEvent event = queue.poll();
+        ChoiceEvent poll() {
+            ChoiceEvent event = queue.poll();
             if (event != null) {
                 takenSinceWait++;
             }
@@ -187,8 +225,8 @@ final class Generations {
         }
 
         /** The next event: now if one is queued, after a nap if tokens come fast, else whenever it comes. */
-        GenerationEvent take() throws InterruptedIOException {
-            GenerationEvent event = poll();
+        ChoiceEvent take() throws InterruptedIOException {
+            ChoiceEvent event = poll();
             if (event != null) {
                 return event;
             }

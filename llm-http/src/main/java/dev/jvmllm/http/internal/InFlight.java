@@ -2,6 +2,7 @@ package dev.jvmllm.http.internal;
 
 import dev.jvmllm.api.GenerationHandle;
 
+import java.util.List;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -52,14 +53,14 @@ public final class InFlight {
         return draining;
     }
 
-    /** Tracks a submitted generation until the returned handle is closed. */
-    Tracked track(GenerationHandle handle) {
-        generations.add(handle);
+    /** Tracks the submitted generations of one request until the returned handle is closed. */
+    Tracked track(List<GenerationHandle> handles) {
+        generations.addAll(handles);
         // a request that got past the draining check just before the grace ran out
         if (cancelling) {
-            handle.cancel();
+            handles.forEach(GenerationHandle::cancel);
         }
-        return () -> generations.remove(handle);
+        return () -> handles.forEach(generations::remove);
     }
 
     /** From now on new requests are refused (503). */

@@ -12,11 +12,12 @@ import java.util.List;
 
 /**
  * What the OpenAI completion and chat answers share: the envelope
- * {@code {"id", "object", "created", "model", "choices": [{"index": 0, ..., "logprobs": null,
- * "finish_reason"}], "usage"}}, and a stream of chunks in that envelope, ending with a chunk
- * that carries the finish reason and, when the client asked with
+ * {@code {"id", "object", "created", "model", "choices": [{"index", ..., "logprobs": null,
+ * "finish_reason"}], "usage"}}, and a stream of chunks in that envelope, one choice each, a
+ * choice's last chunk carrying its finish reason, and, when the client asked with
  * {@code stream_options.include_usage}, a last chunk with empty {@code choices} and the usage
- * (every other chunk then has {@code "usage": null}, as OpenAI sends it). Subclasses write what
+ * (every other chunk then has {@code "usage": null}, as OpenAI sends it). The chunks of several
+ * choices interleave as their tokens come. Subclasses write what
  * differs: the object names, the content of a choice and the shape of its {@code logprobs}
  * ({@code null} where the request asked for none).
  */
@@ -55,7 +56,7 @@ abstract sealed class OpenAiFormat implements ResponseFormat permits CompletionF
     abstract void writeChunkContent(JsonGenerator json, boolean first, String text) throws IOException;
 
     /** The value of a choice's {@code logprobs} for these tokens: of a whole answer, or of one chunk. */
-    abstract void writeLogprobs(JsonGenerator json, List<TokenLogprob> logprobs) throws IOException;
+    abstract void writeLogprobs(JsonGenerator json, int choice, List<TokenLogprob> logprobs) throws IOException;
 
     /** A token's text as the {@code token} fields show it; bytes that are not whole UTF-8 become U+FFFD. */
     final String text(int token) {
@@ -71,59 +72,64 @@ abstract sealed class OpenAiFormat implements ResponseFormat permits CompletionF
         json.writeEndArray();
     }
 
-    private void writeLogprobsField(JsonGenerator json, List<TokenLogprob> logprobs) throws IOException {
-        if (tokens == null) {
-            json.writeNullField("logprobs");
-            return;
-        }
-        json.writeFieldName("logprobs");
-        writeLogprobs(json, logprobs);
-    }
     @Override
-    public final void writeResult(JsonGenerator json, GenerationResult result) throws IOException {
+    public final void writeResult(JsonGenerator json, List<GenerationResult> choices) throws IOException {
         writeEnvelopeStart(json, resultObject());
-        json.writeStartObject();
-        json.writeNumberField("index", 0);
-        writeResultContent(json, result.text());
-        writeLogprobsField(json, result.logprobs());
-        json.writeStringField("finish_reason", result.finishReason().openAiName());
-        json.writeEndObject();
+        for (int choice = 0; choice < choices.size(); choice++) {
+            GenerationResult result = choices.get(choice);
+            json.writeStartObject();
+            json.writeNumberField("index", choice);
+            writeResultContent(json, result.text());
+            if (tokens == null) {
+                json.writeNullField("logprobs");
+            } else {
+                json.writeFieldName("logprobs");
+                writeLogprobs(json, choice, result.logprobs());
+            }
+            json.writeStringField("finish_reason", result.finishReason().openAiName());
+            json.writeEndObject();
+        }
         json.writeEndArray();
-        ResponseFormat.writeUsage(json, result);
+        ResponseFormat.writeUsage(json, choices);
         json.writeEndObject();
     }
 
     @Override
-    public final void writeStreamToken(SseWriter sse, GenerationEvent.Token token) throws IOException {
-        writeChunk(sse, false, token.text(), null, token.logprob().map(List::of).orElse(List.of()));
+    public final void writeStreamToken(SseWriter sse, int choice, GenerationEvent.Token token) throws IOException {
+        writeChunk(sse, choice, false, token.text(), null, token.logprob().map(List::of).orElse(List.of()));
     }
 
     @Override
-    public final void writeStreamEnd(SseWriter sse, GenerationResult result, String unstreamedText) throws IOException {
-        writeChunk(sse, false, unstreamedText, result.finishReason().openAiName(), List.of());
+    public final void writeStreamEnd(SseWriter sse, int choice, GenerationResult result, String unstreamedText)
+            throws IOException {
+        writeChunk(sse, choice, false, unstreamedText, result.finishReason().openAiName(), List.of());
+    }
+
+    @Override
+    public final void writeStreamClose(SseWriter sse, List<GenerationResult> choices) throws IOException {
         if (streamUsage) {
             JsonGenerator json = sse.begin();
             writeEnvelopeStart(json, chunkObject());
             json.writeEndArray();
-            ResponseFormat.writeUsage(json, result);
+            ResponseFormat.writeUsage(json, choices);
             json.writeEndObject();
             sse.end();
         }
     }
 
-    /** A chunk with one choice; {@code logprobs} those of its token, if any. */
-    final void writeChunk(SseWriter sse, boolean first, String text, String finishReason, List<TokenLogprob> logprobs)
-            throws IOException {
+    /** A chunk of one choice; {@code logprobs} those of its token, if any. */
+    final void writeChunk(SseWriter sse, int choice, boolean first, String text, String finishReason,
+                          List<TokenLogprob> logprobs) throws IOException {
         JsonGenerator json = sse.begin();
         writeEnvelopeStart(json, chunkObject());
         json.writeStartObject();
-        json.writeNumberField("index", 0);
+        json.writeNumberField("index", choice);
         writeChunkContent(json, first, text);
         if (tokens == null || logprobs.isEmpty()) {
             json.writeNullField("logprobs");
         } else {
             json.writeFieldName("logprobs");
-            writeLogprobs(json, logprobs);
+            writeLogprobs(json, choice, logprobs);
         }
         json.writeStringField("finish_reason", finishReason);
         json.writeEndObject();

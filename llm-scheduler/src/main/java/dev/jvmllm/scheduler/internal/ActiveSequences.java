@@ -33,6 +33,11 @@ public final class ActiveSequences {
         return size == 0;
     }
 
+    /** How many sequence ids are free. */
+    public int free() {
+        return members.length - size;
+    }
+
     public boolean isFull() {
         return size == members.length;
     }

@@ -1,13 +1,15 @@
 package dev.jvmllm.scheduler.internal;
 
+import java.util.List;
+
 /**
  * What other threads ask of the engine thread. Commands are applied between steps, in the order
  * they were posted, and each is idempotent: cancelling twice, or after the end, changes nothing.
  */
 sealed interface Command {
 
-    /** Queue a validated request. */
-    record Submit(ScheduledRequest request) implements Command {
+    /** Queue validated requests: one, or the choices of one that are admitted together. */
+    record Submit(List<ScheduledRequest> requests) implements Command {
     }
 
     /** End a request with {@code CANCELLED} and free its sequence. */

@@ -13,6 +13,8 @@ import org.slf4j.LoggerFactory;
 
 import java.time.Duration;
 import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -74,32 +76,39 @@ public final class Engine implements Runnable {
         this.idleSpinNanos = Runtime.getRuntime().availableProcessors() > 1 ? idleSpin.toNanos() : 0;
         this.active = new ActiveSequences(sequences);
         this.bySequence = new ScheduledRequest[sequences];
-        this.planner = new StepPlanner(processor.options().maxBatchTokens(), sequences);
+        this.planner = new StepPlanner(processor, processor.options().maxBatchTokens(), sequences);
     }
 
     /**
-     * Queues a validated generation. Any thread; never blocks on the loop.
+     * Queues validated generations: one request, or the choices of one request, which are
+     * admitted together (the later ones wait for the first one's prefill). Any thread; never
+     * blocks on the loop.
      *
+     * @param choices at most as many as the processor has sequences
      * @throws SchedulerClosedException after {@link #shutdown}
-     * @throws QueueFullException when every sequence is busy and {@code maxQueued} requests wait
+     * @throws QueueFullException when the sequences and the queue have no room for all of them
      */
-    public GenerationHandle submit(Generation generation) {
-        ScheduledRequest request;
+    public List<GenerationHandle> submit(List<Generation> choices) {
+        List<ScheduledRequest> requests = new ArrayList<>(choices.size());
         synchronized (admission) {
             if (closed) {
                 throw new SchedulerClosedException("the scheduler is shut down and accepts no more requests");
             }
-            if (accepted.get() >= capacity) {
+            if (accepted.get() + choices.size() > capacity) {
                 stats.requestRejected();
                 throw new QueueFullException("the scheduler is full: " + (capacity - maxQueued)
                         + " requests are generating and " + maxQueued + " are waiting; retry later");
             }
-            accepted.incrementAndGet();
-            request = new ScheduledRequest(ids.incrementAndGet(), generation, this::postCancel);
-            inbox.add(new Command.Submit(request));
+            accepted.addAndGet(choices.size());
+            for (Generation generation : choices) {
+                requests.add(new ScheduledRequest(ids.incrementAndGet(), generation, this::postCancel));
+            }
+            inbox.add(new Command.Submit(requests));
         }
-        stats.requestSubmitted();
-        return request;
+        for (int i = 0; i < requests.size(); i++) {
+            stats.requestSubmitted();
+        }
+        return List.copyOf(requests);
     }
 
     private void postCancel(ScheduledRequest request) {
@@ -194,7 +203,7 @@ public final class Engine implements Runnable {
 
     private void apply(Command command) {
         switch (command) {
-            case Command.Submit(ScheduledRequest request) -> waiting.add(request);
+            case Command.Submit(List<ScheduledRequest> requests) -> waiting.addAll(requests);
             case Command.Cancel(ScheduledRequest request) -> cancel(request, clock.getAsLong());
             case Command.Shutdown(long deadline) -> {
                 if (!shuttingDown || deadline - shutdownDeadline < 0) {
@@ -246,14 +255,41 @@ public final class Engine implements Runnable {
         complete(request);
     }
 
+    /**
+     * Admits waiting requests in order while sequences are free. The choices of one request are
+     * admitted together or not yet, since the later ones need a sequence as the first one's
+     * prefill ends; until then they hold back the requests behind them, which keeps the order fair.
+     */
     private void admitWaiting() {
-        while (!active.isFull() && !waiting.isEmpty()) {
-            ScheduledRequest request = waiting.poll();
-            active.admit(request.generation());
-            request.admitted();
-            bySequence[request.generation().sequence()] = request;
+        while (!waiting.isEmpty()) {
+            int group = waitingGroupSize();
+            if (active.free() < group) {
+                break;
+            }
+            for (int i = 0; i < group; i++) {
+                ScheduledRequest request = waiting.poll();
+                active.admit(request.generation());
+                request.admitted();
+                bySequence[request.generation().sequence()] = request;
+            }
         }
         activeCount = active.size();
+    }
+
+    /** The first waiting request and the choices right behind it that wait for its prefill. */
+    private int waitingGroupSize() {
+        Generation first = waiting.peek().generation();
+        if (!first.hasPrefillSharers()) {
+            return 1;
+        }
+        int size = 0;
+        for (ScheduledRequest request : waiting) {
+            if (size > 0 && !request.generation().waitsForPrefillOf(first)) {
+                break;
+            }
+            size++;
+        }
+        return size;
     }
 
     private StepPlan schedule(long now) {
@@ -295,8 +331,8 @@ public final class Engine implements Runnable {
         }
         // after a clean shutdown nothing is left; after a crash or an interrupt, requests may be
         for (Command command = inbox.poll(); command != null; command = inbox.poll()) {
-            if (command instanceof Command.Submit(ScheduledRequest request)) {
-                waiting.add(request);
+            if (command instanceof Command.Submit(List<ScheduledRequest> requests)) {
+                waiting.addAll(requests);
             }
         }
         long now = clock.getAsLong();

@@ -1,6 +1,7 @@
 package dev.jvmllm.scheduler.internal;
 
 import dev.jvmllm.api.BatchInput;
+import dev.jvmllm.api.BatchProcessor;
 import dev.jvmllm.api.FinishReason;
 import dev.jvmllm.api.GenerationEvent;
 import dev.jvmllm.api.GenerationListener;
@@ -35,6 +36,12 @@ import java.util.Optional;
  * {@link FinishReason} or a failure → {@link #end() end delivered}. Driven by one thread at a
  * time; not thread-safe.
  *
+ * <p>The choices of one request {@link #sharePrefill share a prefill}: the first computes the
+ * prompt, the others wait without being planned; when the first one's prompt is computed they
+ * get a copy of its KV cache and sample their first tokens from the same logits
+ * ({@link #handOverPrefill}). Should the first end before that, each of the others computes the
+ * prompt itself.
+ *
  * <p>The deltas of the {@code Token} events always add up to the result's text. When the model
  * ends the sequence while text is held back for a possible stop string, that text becomes final
  * with a last {@code Token} event that carries the end-of-generation id; it is not one of the
@@ -59,6 +66,10 @@ public final class Generation {
     /** How many top candidates each token's log-probability lists; -1 when the request wants none. */
     private final int topLogprobs;
     private final List<TokenLogprob> logprobs;
+    /** The choice whose prefill this one waits for; null when it computes its own, or has its copy. */
+    private Generation prefillSource;
+    /** The choices that wait for this one's prefill. */
+    private List<Generation> prefillSharers = List.of();
 
     private int[] tokens; // the prompt, then the generated tokens
     private int known; // valid entries of tokens
@@ -94,6 +105,29 @@ public final class Generation {
         this.known = prompt.length;
     }
 
+    /**
+     * Makes the later choices of one request wait for the first one's prefill instead of
+     * computing the same prompt. Every choice must have been created from the same prompt and
+     * none started yet.
+     */
+    static void sharePrefill(List<Generation> choices) {
+        Generation first = choices.getFirst();
+        first.prefillSharers = List.copyOf(choices.subList(1, choices.size()));
+        for (Generation sharer : first.prefillSharers) {
+            sharer.prefillSource = first;
+        }
+    }
+
+    /** Whether it is a later choice that waits (still queued) for {@code first}'s prefill. */
+    public boolean waitsForPrefillOf(Generation first) {
+        return prefillSource == first && !isEnded();
+    }
+
+    /** Whether its prefill is shared with choices that wait for it. */
+    public boolean hasPrefillSharers() {
+        return !prefillSharers.isEmpty();
+    }
+
     /** Binds it to a sequence id of the processor; from now on it may be planned. */
     public void start(int sequenceId) {
         if (sequence >= 0) {
@@ -118,12 +152,17 @@ public final class Generation {
 
     /** Running and one token behind: the token it sampled last waits to be computed. */
     public boolean isDecoding() {
-        return !isEnded() && known - computed == 1;
+        return isRunnable() && known - computed == 1;
     }
 
     /** Running with more than one token to compute: (the rest of) its prompt. */
     public boolean isPrefilling() {
-        return !isEnded() && known - computed > 1;
+        return isRunnable() && known - computed > 1;
+    }
+
+    /** Not ended, and not waiting for the prefill of a choice that is still going to compute it. */
+    private boolean isRunnable() {
+        return !isEnded() && (prefillSource == null || prefillSource.isEnded());
     }
 
     /**
@@ -183,6 +222,42 @@ public final class Generation {
         if (event != null) {
             deliver(event, now);
         }
+    }
+
+    /**
+     * Called right after {@link #accept} with the same logits: when they end this generation's
+     * prompt, the choices waiting for its prefill get a copy of its KV cache and sample their
+     * first tokens from them, each with its own sampler. This happens whether or not this one
+     * has ended meanwhile: its cache holds the prompt until it is retired, after this step.
+     */
+    public void handOverPrefill(Logits logits, BatchProcessor processor, long now) {
+        if (prefillSharers.isEmpty() || computed != promptLength) {
+            return;
+        }
+        for (Generation sharer : prefillSharers) {
+            sharer.takePrefill(this, logits, processor, now);
+        }
+        prefillSharers = List.of();
+    }
+
+    private void takePrefill(Generation source, Logits logits, BatchProcessor processor, long now) {
+        if (prefillSource != source || isEnded()) {
+            return;
+        }
+        prefillSource = null;
+        if (sequence < 0) {
+            return; // cannot happen (choices are admitted together); computing its own prompt is right anyway
+        }
+        try {
+            processor.copySequence(source.sequence, sequence);
+        } catch (RuntimeException e) {
+            fail(new LlmException("copying the prompt's KV cache to another choice failed: " + e, e), now);
+            return;
+        }
+        computed = promptLength;
+        firstBatchNanos = source.firstBatchNanos;
+        stats.queued(firstBatchNanos - submittedNanos);
+        accept(logits, now);
     }
 
     private GenerationEvent.Token append(int token, long now, TokenLogprob logprob) {

@@ -6,6 +6,8 @@ import dev.jvmllm.api.InvalidRequestException;
 import dev.jvmllm.api.Model;
 
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Objects;
 import java.util.function.LongSupplier;
 
@@ -48,8 +50,18 @@ public final class GenerationFactory {
      *                                 more top log-probabilities than the vocabulary has tokens
      */
     public Generation create(GenerationRequest request, GenerationListener listener, Duration timeout) {
+        return createChoices(request, List.of(listener), timeout).getFirst();
+    }
+
+    /**
+     * {@link #create} for each of several choices of one request, one per listener: the prompt is
+     * tokenized and checked once, choice {@code i} samples with {@code sampling().forChoice(i)},
+     * and the later choices {@link Generation#sharePrefill share the first one's prefill}.
+     */
+    public List<Generation> createChoices(GenerationRequest request, List<GenerationListener> listeners,
+                                          Duration timeout) {
         Objects.requireNonNull(request, "request");
-        Objects.requireNonNull(listener, "listener");
+        listeners.forEach(listener -> Objects.requireNonNull(listener, "listener"));
         long submitted = clock.getAsLong();
         int[] prompt = request.prompt().tokenize(model);
         check(prompt);
@@ -59,8 +71,15 @@ public final class GenerationFactory {
                     + " the vocabulary has " + model.vocabularySize() + " tokens");
         }
         long deadline = submitted + cappedNanos(timeout);
-        return new Generation(model, request.sampling(), prompt, contextSize, listener, stats, submitted, deadline,
-                topLogprobs);
+        List<Generation> choices = new ArrayList<>(listeners.size());
+        for (int i = 0; i < listeners.size(); i++) {
+            choices.add(new Generation(model, request.sampling().forChoice(i), prompt, contextSize, listeners.get(i),
+                    stats, submitted, deadline, topLogprobs));
+        }
+        if (choices.size() > 1) {
+            Generation.sharePrefill(choices);
+        }
+        return choices;
     }
 
     private void check(int[] prompt) {

@@ -2,6 +2,8 @@ package dev.jvmllm.scheduler.internal;
 
 import dev.jvmllm.api.BatchInput;
 import dev.jvmllm.api.BatchOutput;
+import dev.jvmllm.api.BatchProcessor;
+import dev.jvmllm.api.Logits;
 import dev.jvmllm.api.LlmException;
 
 /**
@@ -13,15 +15,19 @@ import dev.jvmllm.api.LlmException;
  * is left, oldest first. Reuses one batch and one array: nothing large is allocated per step.
  */
 public final class StepPlanner {
+    private final BatchProcessor processor;
     private final int tokenBudget;
     private final BatchInput batch;
     private final Generation[] scheduled;
 
     /**
+     * @param processor the processor that runs the plans, which the choices of a request share
+     *                  a prefill through
      * @param tokenBudget the most tokens in one forward pass ({@code maxBatchTokens})
      * @param maxSequences how many generations can be active at once
      */
-    public StepPlanner(int tokenBudget, int maxSequences) {
+    public StepPlanner(BatchProcessor processor, int tokenBudget, int maxSequences) {
+        this.processor = processor;
         this.tokenBudget = tokenBudget;
         this.batch = new BatchInput(tokenBudget);
         this.scheduled = new Generation[maxSequences];
@@ -49,13 +55,18 @@ public final class StepPlanner {
         return new StepPlan(batch, scheduled, count);
     }
 
-    /** Hands each generation that asked for logits its row: output rows follow batch order. */
+    /**
+     * Hands each generation that asked for logits its row (output rows follow batch order), and
+     * to the choices waiting for its prefill, if this row ended its prompt.
+     */
     public void apply(StepPlan plan, BatchOutput output, long now) {
         int row = 0;
         for (int i = 0; i < plan.count(); i++) {
             Generation generation = plan.get(i);
             if (generation.awaitsLogits()) {
-                generation.accept(output.row(row++), now);
+                Logits logits = output.row(row++);
+                generation.accept(logits, now);
+                generation.handOverPrefill(logits, processor, now);
             }
         }
     }

@@ -44,6 +44,10 @@ public final class FakeProcessor implements BatchProcessor {
         }
     }
 
+    /** A {@link #copySequence copy}, and how many calls had started when it was made. */
+    public record Copy(int afterCall, int source, int target) {
+    }
+
     /** A released sequence, and how many calls had started when it was released. */
     public record Release(int afterCall, int sequence) {
     }
@@ -57,6 +61,7 @@ public final class FakeProcessor implements BatchProcessor {
     private final AtomicInteger calls = new AtomicInteger();
     private final List<Call> callLog = Collections.synchronizedList(new ArrayList<>());
     private final List<Release> releases = Collections.synchronizedList(new ArrayList<>());
+    private final List<Copy> copies = Collections.synchronizedList(new ArrayList<>());
     private volatile Hook hook = call -> { };
     private volatile boolean closed;
     private int rowCount;
@@ -88,6 +93,12 @@ public final class FakeProcessor implements BatchProcessor {
     public List<Release> releases() {
         synchronized (releases) {
             return List.copyOf(releases);
+        }
+    }
+
+    public List<Copy> copies() {
+        synchronized (copies) {
+            return List.copyOf(copies);
         }
     }
 
@@ -151,6 +162,13 @@ public final class FakeProcessor implements BatchProcessor {
     @Override
     public int nextPosition(int sequence) {
         return positions.next(sequence);
+    }
+
+    @Override
+    public void copySequence(int source, int target) {
+        positions.copy(source, target);
+        System.arraycopy(histories[source], 0, histories[target], 0, positions.next(source));
+        copies.add(new Copy(calls.get(), source, target));
     }
 
     @Override
