@@ -34,14 +34,47 @@ public final class Backends {
      *                            cannot open it
      */
     public static Model open(Path path, ModelOptions options) {
+        Backend backend = backendFor(path, options);
+        log.debug("opening {} with backend {}", path, backend.name());
+        return backend.open(path, options);
+    }
+
+    private static Backend backendFor(Path path, ModelOptions options) {
         if (!Files.exists(path)) {
             throw new ModelLoadException("model not found: " + path.toAbsolutePath());
         }
-        Backend backend = options.backend()
+        return options.backend()
                 .map(Backends::byName)
                 .orElseGet(() -> forPath(path));
-        log.debug("opening {} with backend {}", path, backend.name());
-        return backend.open(path, options);
+    }
+
+    /** Opens a model for embeddings, with its own pooling, normalised. */
+    public static EmbeddingModel openEmbeddingModel(Path path) {
+        return openEmbeddingModel(path, ModelOptions.defaults(), EmbeddingOptions.defaults());
+    }
+
+    /**
+     * Opens a model for embeddings, with the backend chosen as {@link #open} chooses it.
+     *
+     * @throws ModelLoadException if the path does not exist, no backend fits, or the backend
+     *                            cannot open it for embeddings
+     */
+    public static EmbeddingModel openEmbeddingModel(Path path, ModelOptions options, EmbeddingOptions embedding) {
+        Backend backend = backendFor(path, options);
+        log.debug("opening {} for embeddings with backend {}", path, backend.name());
+        return backend.openEmbeddingModel(path, options, embedding);
+    }
+
+    /**
+     * Whether the path holds a model made for embeddings, as its backend tells
+     * ({@link Backend#isEmbeddingModel}); false for a path no installed backend recognises.
+     */
+    public static boolean isEmbeddingModel(Path path, ModelOptions options) {
+        try {
+            return Files.exists(path) && backendFor(path, options).isEmbeddingModel(path);
+        } catch (ModelLoadException e) {
+            return false;
+        }
     }
 
     /** The installed backends, in class-path order. Broken providers are logged and skipped. */

@@ -1,5 +1,7 @@
 package dev.jvmllm.spi;
 
+import dev.jvmllm.api.EmbeddingModel;
+import dev.jvmllm.api.EmbeddingOptions;
 import dev.jvmllm.api.Model;
 import dev.jvmllm.api.ModelLoadException;
 import dev.jvmllm.api.ModelOptions;
@@ -28,4 +30,23 @@ public interface Backend {
      * @throws ModelLoadException with a message that says what is wrong with the path
      */
     Model open(Path path, ModelOptions options);
+
+    /**
+     * Whether the path holds a model made to compute embeddings rather than to generate text (an
+     * encoder, or a model that declares a pooling), so that a server given only a path knows
+     * which kind to open. Cheap, like {@link #canOpen}; false where the backend cannot tell.
+     */
+    default boolean isEmbeddingModel(Path path) {
+        return false;
+    }
+
+    /**
+     * Opens the model for embeddings.
+     *
+     * @throws ModelLoadException if this backend computes no embeddings, or with a message that
+     *                            says what is wrong with the path
+     */
+    default EmbeddingModel openEmbeddingModel(Path path, ModelOptions options, EmbeddingOptions embedding) {
+        throw new ModelLoadException("the " + name() + " backend computes no embeddings");
+    }
 }

@@ -1,8 +1,11 @@
 package dev.jvmllm.llamacpp;
 
+import dev.jvmllm.api.EmbeddingModel;
+import dev.jvmllm.api.EmbeddingOptions;
 import dev.jvmllm.api.Model;
 import dev.jvmllm.api.ModelLoadException;
 import dev.jvmllm.api.ModelOptions;
+import dev.jvmllm.api.Pooling;
 import dev.jvmllm.gguf.GgufFile;
 import dev.jvmllm.gguf.GgufFormatException;
 import dev.jvmllm.llamacpp.internal.B4916Library;
@@ -21,7 +24,10 @@ import java.lang.foreign.MemorySegment;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Locale;
+import java.util.Objects;
 import java.util.Optional;
+import java.util.OptionalInt;
+import java.util.Set;
 
 /**
  * Runs GGUF models with llama.cpp, called through {@code java.lang.foreign}. Found by
@@ -35,6 +41,9 @@ import java.util.Optional;
  * and llama.cpp 0.5's; which one a library has is read from the library, and one that has
  * neither is refused with a {@link ModelLoadException} saying what was found.
  *
+ * <p>{@link #openEmbeddingModel} opens the same files for embeddings: an encoder (BERT and its
+ * kin), or a generative model whose hidden states are pooled.
+ *
  * <p>Before llama.cpp sees a file, {@link #open} checks that it exists, is readable and is a
  * complete GGUF file (its header, with {@link GgufFile}), so the common mistakes get a clear
  * {@link ModelLoadException} instead of a native error. The JVM needs
@@ -47,6 +56,10 @@ public final class LlamaCppBackend implements Backend {
 
     private static final Logger log = LoggerFactory.getLogger(LlamaCppBackend.class);
     private static final String UNKNOWN_ARCHITECTURE = "unknown model architecture: ";
+    /** llama.cpp's architectures that are encoders only: their output is an embedding, not logits. */
+    private static final String ENCODER_ARCHITECTURE_LIST = "bert, nomic-bert, nomic-bert-moe, jina-bert-v2,"
+            + " jina-bert-v3, neo-bert, modern-bert, t5encoder, eurobert";
+    private static final Set<String> ENCODER_ARCHITECTURES = Set.of(ENCODER_ARCHITECTURE_LIST.split(", "));
 
     /** For {@link java.util.ServiceLoader}; loads nothing native. */
     public LlamaCppBackend() {
@@ -83,9 +96,74 @@ public final class LlamaCppBackend implements Backend {
     @Override
     public Model open(Path path, ModelOptions options) {
         Path absolute = path.toAbsolutePath();
+        return load(absolute, checkFile(absolute), options);
+    }
+
+    /**
+     * Whether the GGUF header declares a pooling ({@code <architecture>.pooling_type}, as
+     * sentence-embedding conversions do) or names an encoder architecture
+     * ({@value #ENCODER_ARCHITECTURE_LIST}). Reads the header only; false for anything else,
+     * including a file it cannot read.
+     */
+    @Override
+    public boolean isEmbeddingModel(Path path) {
+        try {
+            if (!canOpen(path)) {
+                return false;
+            }
+            GgufFile header = GgufFile.open(path);
+            return header.architecture()
+                    .map(architecture -> ENCODER_ARCHITECTURES.contains(architecture)
+                            || header.keyValue(poolingKey(architecture)).isPresent())
+                    .orElse(false);
+        } catch (RuntimeException e) {
+            return false;
+        }
+    }
+
+    /**
+     * Opens a GGUF model for embeddings, with the checks and the library choice of {@link #open};
+     * see {@link LlamaCppEmbeddingModel} for how its llama.cpp context is sized and how
+     * {@link Pooling#MODEL_DEFAULT} is resolved.
+     *
+     * @throws ModelLoadException as {@link #open}, if the file declares a pooling that yields no
+     *                            embedding (a reranker's {@code rank}; refused before llama.cpp
+     *                            sees the file), or if llama.cpp cannot create the embeddings context
+     */
+    @Override
+    public EmbeddingModel openEmbeddingModel(Path path, ModelOptions options, EmbeddingOptions embedding) {
+        Objects.requireNonNull(embedding, "embedding");
+        Path absolute = path.toAbsolutePath();
         GgufFile header = checkFile(absolute);
-        String architecture = header.architecture().orElseThrow(() -> new ModelLoadException(
-                "not a model: " + absolute + " has no general.architecture in its GGUF metadata"));
+        OptionalInt declared;
+        try {
+            declared = header.getInt(poolingKey(architecture(absolute, header)));
+        } catch (GgufFormatException e) {
+            throw new ModelLoadException(e.getMessage() + ": " + absolute, e);
+        }
+        Pooling pooling = LlamaCppEmbeddingModel.resolve(embedding.pooling(), declared, absolute);
+        LlamaCppModel model = load(absolute, header, options);
+        try {
+            return new LlamaCppEmbeddingModel(model, pooling, embedding.normalize());
+        } catch (RuntimeException e) {
+            model.close();
+            throw e;
+        }
+    }
+
+    /** The GGUF key of the pooling a model of that architecture declares. */
+    private static String poolingKey(String architecture) {
+        return architecture + ".pooling_type";
+    }
+
+    private static String architecture(Path file, GgufFile header) {
+        return header.architecture().orElseThrow(() -> new ModelLoadException(
+                "not a model: " + file + " has no general.architecture in its GGUF metadata"));
+    }
+
+    /** Loads a checked file: {@code header} is its {@link #checkFile}. */
+    private static LlamaCppModel load(Path absolute, GgufFile header, ModelOptions options) {
+        String architecture = architecture(absolute, header);
         LlamaLibrary library = library(options);
         if (options.gpuLayers() > 0 && !library.supportsGpuOffload()) {
             log.warn("{} layers were asked to go to a GPU, but {} has no GPU backend (llama_supports_gpu_offload is"
@@ -154,10 +232,7 @@ public final class LlamaCppBackend implements Backend {
                                 int threads) {
         Path source = input.toAbsolutePath();
         Path target = output.toAbsolutePath();
-        GgufFile header = checkFile(source);
-        if (header.architecture().isEmpty()) {
-            throw new ModelLoadException("not a model: " + source + " has no general.architecture in its GGUF metadata");
-        }
+        architecture(source, checkFile(source)); // a model, not some other GGUF file
         if (threads < 0) {
             throw new IllegalArgumentException("threads must not be negative, got " + threads);
         }

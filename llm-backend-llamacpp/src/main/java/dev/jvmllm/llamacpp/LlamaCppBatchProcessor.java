@@ -20,10 +20,7 @@ import java.util.Objects;
 import java.util.Optional;
 import java.util.concurrent.locks.ReentrantLock;
 
-import static java.lang.foreign.ValueLayout.ADDRESS;
-import static java.lang.foreign.ValueLayout.JAVA_BYTE;
 import static java.lang.foreign.ValueLayout.JAVA_FLOAT;
-import static java.lang.foreign.ValueLayout.JAVA_INT;
 
 /**
  * A llama.cpp context: the KV cache for {@link ProcessorOptions#maxSequences()} sequences and one
@@ -57,7 +54,7 @@ import static java.lang.foreign.ValueLayout.JAVA_INT;
  * reading memory llama.cpp may have reused. {@code close} may be called from another thread: it
  * waits for a forward pass in progress.
  */
-@SuppressWarnings("restricted") // views of llama.cpp's batch and logits memory
+@SuppressWarnings("restricted") // views of llama.cpp's logits memory
 public final class LlamaCppBatchProcessor implements BatchProcessor {
     /** The largest default context per sequence when the options say 0. */
     public static final int DEFAULT_CONTEXT_CAP = 4096;
@@ -69,7 +66,6 @@ public final class LlamaCppBatchProcessor implements BatchProcessor {
     public static final int MAX_THREADS = 512;
 
     private static final Logger log = LoggerFactory.getLogger(LlamaCppBatchProcessor.class);
-    private static final long N_TOKENS = LlamaLibrary.offset(LlamaLibrary.BATCH, "n_tokens");
 
     private final LlamaCppModel model;
     private final LlamaLibrary library;
@@ -88,12 +84,7 @@ public final class LlamaCppBatchProcessor implements BatchProcessor {
     private final MemorySegment context;
     /** The context's KV cache, as the library's memory functions take it. */
     private final MemorySegment memory;
-    private final MemorySegment batch;
-    private final MemorySegment tokens;
-    private final MemorySegment batchPositions;
-    private final MemorySegment seqIdCounts;
-    private final MemorySegment[] seqIds;
-    private final MemorySegment wantLogits;
+    private final NativeBatch batch;
     /** Batch index of each logit row of the last pass. */
     private final int[] rowIndex;
     private final boolean[] touched;
@@ -135,7 +126,6 @@ public final class LlamaCppBatchProcessor implements BatchProcessor {
         this.arena = Arena.ofShared();
         this.views = Arena.ofShared();
         MemorySegment created = MemorySegment.NULL;
-        MemorySegment createdBatch = null;
         try {
             MemorySegment params = library.contextParams(arena, new LlamaLibrary.ContextSettings((int) totalContext,
                     options.maxBatchTokens(), Math.min(options.maxBatchTokens(), MAX_UBATCH), options.maxSequences(),
@@ -155,24 +145,8 @@ public final class LlamaCppBatchProcessor implements BatchProcessor {
                 throw new LlmException("llama.cpp accepts batches of " + nativeBatch + " tokens, fewer than the "
                         + batchCapacity + " asked for");
             }
-            createdBatch = library.batchInit(arena, batchCapacity, 0, 1);
-            this.batch = createdBatch;
-            int n = batchCapacity;
-            this.tokens = pointer("token", n * JAVA_INT.byteSize());
-            this.batchPositions = pointer("pos", n * JAVA_INT.byteSize());
-            this.seqIdCounts = pointer("n_seq_id", n * JAVA_INT.byteSize());
-            this.wantLogits = pointer("logits", n);
-            MemorySegment seqIdPointers = pointer("seq_id", n * ADDRESS.byteSize());
-            this.seqIds = new MemorySegment[n];
-            for (int i = 0; i < n; i++) {
-                // llama_batch_init gave each token its own array of n_seq_max (1) sequence ids
-                seqIds[i] = seqIdPointers.getAtIndex(ADDRESS, i).reinterpret(JAVA_INT.byteSize(), arena, null);
-                seqIdCounts.setAtIndex(JAVA_INT, i, 1);
-            }
+            this.batch = new NativeBatch(library, arena, batchCapacity);
         } catch (RuntimeException e) {
-            if (createdBatch != null) {
-                library.batchFree(createdBatch);
-            }
             if (!created.equals(MemorySegment.NULL)) {
                 library.free(created);
             }
@@ -184,14 +158,6 @@ public final class LlamaCppBatchProcessor implements BatchProcessor {
         }
         log.debug("context for {}: {} sequences x {} tokens, batch {}, {} threads", model.info().name(),
                 options.maxSequences(), contextSize, options.maxBatchTokens(), options.effectiveThreads(model.info()));
-    }
-
-    private MemorySegment pointer(String field, long bytes) {
-        MemorySegment address = batch.get(ADDRESS, LlamaLibrary.offset(LlamaLibrary.BATCH, field));
-        if (address.equals(MemorySegment.NULL)) {
-            throw new LlmException("llama_batch_init returned no " + field + " array");
-        }
-        return address.reinterpret(bytes, arena, null);
     }
 
     @Override
@@ -226,21 +192,18 @@ public final class LlamaCppBatchProcessor implements BatchProcessor {
             generation++;
             int rows = 0;
             for (int i = 0; i < size; i++) {
-                tokens.setAtIndex(JAVA_INT, i, input.token(i));
-                batchPositions.setAtIndex(JAVA_INT, i, input.position(i));
-                seqIds[i].set(JAVA_INT, 0, input.sequence(i));
                 boolean logits = input.wantsLogits(i);
-                wantLogits.set(JAVA_BYTE, i, (byte) (logits ? 1 : 0));
+                batch.set(i, input.token(i), input.position(i), input.sequence(i), logits);
                 if (logits) {
                     rowIndex[rows++] = i;
                 }
             }
-            batch.set(JAVA_INT, N_TOKENS, size);
+            MemorySegment nativeBatch = batch.ofSize(size);
             // quiet: a first attempt that fails for want of room is retried below, and is no error yet
             int result;
             NativeLog.quiet(true);
             try {
-                result = library.decode(context, batch);
+                result = library.decode(context, nativeBatch);
             } finally {
                 NativeLog.quiet(false);
             }
@@ -248,7 +211,7 @@ public final class LlamaCppBatchProcessor implements BatchProcessor {
                 // no run of free cells long enough: released sequences left holes; compact the cache, retry once
                 rollBack(input);
                 library.compact(context);
-                result = library.decode(context, batch);
+                result = library.decode(context, nativeBatch);
             }
             if (result != 0) {
                 rollBack(input);
@@ -354,7 +317,7 @@ public final class LlamaCppBatchProcessor implements BatchProcessor {
             closed = true;
             generation++;
             views.close();
-            library.batchFree(batch);
+            batch.free();
             library.free(context);
             arena.close();
         } finally {

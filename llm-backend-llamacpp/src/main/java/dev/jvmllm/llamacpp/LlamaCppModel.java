@@ -98,6 +98,16 @@ public final class LlamaCppModel implements Model {
                 .or(() -> Optional.of(GEMMA_TEMPLATE).filter(builtin -> GEMMA_ARCHITECTURES.contains(architecture)));
     }
 
+    /** The library it runs on. */
+    LlamaLibrary library() {
+        return library;
+    }
+
+    /** The {@code llama_model}, for a context of this package's own; freed by {@link #close}. */
+    MemorySegment nativeModel() {
+        return model;
+    }
+
     private static int orNone(int token, int vocabularySize) {
         return token >= 0 && token < vocabularySize ? token : SpecialTokens.NONE;
     }

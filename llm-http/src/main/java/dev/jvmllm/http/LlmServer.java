@@ -5,6 +5,7 @@ import dev.jvmllm.http.internal.ApiHandler;
 import dev.jvmllm.http.internal.InFlight;
 import dev.jvmllm.http.internal.ServerSettings;
 import dev.jvmllm.http.internal.SocketTransport;
+import dev.jvmllm.api.EmbeddingScheduler;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -57,16 +58,31 @@ public final class LlmServer implements AutoCloseable {
         this.host = builder.host;
         this.requestedPort = builder.port;
         this.grace = builder.shutdownGrace;
-        this.settings = new ServerSettings(builder.scheduler,
-                builder.modelName != null ? builder.modelName : builder.scheduler.model().info().name(),
-                Optional.ofNullable(builder.apiKey), builder.maxBodyBytes, Optional.ofNullable(builder.chatTemplate),
-                builder.streamCoalescing);
+        String embeddingModelName = builder.embeddings == null ? ""
+                : builder.embeddingModelName != null ? builder.embeddingModelName
+                : builder.embeddings.model().info().name();
+        String modelName = builder.modelName != null ? builder.modelName
+                : builder.scheduler != null ? builder.scheduler.model().info().name() : embeddingModelName;
+        this.settings = new ServerSettings(Optional.ofNullable(builder.scheduler), modelName,
+                Optional.ofNullable(builder.embeddings), embeddingModelName, Optional.ofNullable(builder.apiKey),
+                builder.maxBodyBytes, Optional.ofNullable(builder.chatTemplate), builder.streamCoalescing);
         this.handler = new ApiHandler(settings);
     }
 
-    /** A builder for a server over this scheduler. */
+    /**
+     * A builder for a server that generates with this scheduler; {@link Builder#embeddings} adds
+     * an embedding model. The server owns neither: close them after the server.
+     */
     public static Builder builder(Scheduler scheduler) {
-        return new Builder(scheduler);
+        return new Builder(Objects.requireNonNull(scheduler, "scheduler"), null);
+    }
+
+    /**
+     * A builder for a server of an embedding model only: {@code /v1/embeddings}, {@code /v1/models},
+     * {@code /health} and {@code /metrics}; the generation endpoints answer 501.
+     */
+    public static Builder builder(EmbeddingScheduler embeddings) {
+        return new Builder(null, Objects.requireNonNull(embeddings, "embeddings"));
     }
 
     /**
@@ -165,6 +181,8 @@ public final class LlmServer implements AutoCloseable {
     /** Configures an {@link LlmServer}. */
     public static final class Builder {
         private final Scheduler scheduler;
+        private EmbeddingScheduler embeddings;
+        private String embeddingModelName;
         private String host = "127.0.0.1";
         private int port = 8080;
         private String apiKey;
@@ -174,8 +192,24 @@ public final class LlmServer implements AutoCloseable {
         private Duration shutdownGrace = Duration.ofSeconds(30);
         private Duration streamCoalescing = DEFAULT_STREAM_COALESCING;
 
-        private Builder(Scheduler scheduler) {
-            this.scheduler = Objects.requireNonNull(scheduler, "scheduler");
+        private Builder(Scheduler scheduler, EmbeddingScheduler embeddings) {
+            this.scheduler = scheduler;
+            this.embeddings = embeddings;
+        }
+
+        /** Serves {@code /v1/embeddings} with this embedding model too, beside the generation model. */
+        public Builder embeddings(EmbeddingScheduler value) {
+            embeddings = Objects.requireNonNull(value, "embeddings");
+            return this;
+        }
+
+        /**
+         * The embedding model's name that clients see and send; default its {@code info().name()}.
+         * It must differ from the generation model's.
+         */
+        public Builder embeddingModelName(String value) {
+            embeddingModelName = Objects.requireNonNull(value, "embeddingModelName");
+            return this;
         }
 
         /** The address to bind; default {@code 127.0.0.1} (this machine only). */
@@ -224,7 +258,7 @@ public final class LlmServer implements AutoCloseable {
             return this;
         }
 
-        /** The model name clients see and must send; default the model's {@code info().name()}. */
+        /** The generation model's name that clients see and must send; default the model's {@code info().name()}. */
         public Builder modelName(String value) {
             modelName = Objects.requireNonNull(value, "modelName");
             return this;

@@ -33,7 +33,7 @@ class InfoEndpointsTest {
         long created = TestClient.json(list).at("/data/0/created").asLong();
         assertThat(created).isPositive();
         String model = "{\"id\":\"fake-model\",\"object\":\"model\",\"created\":" + created + ",\"owned_by\":\"jvmllm\","
-                + "\"context_length\":128,\"meta\":{\"architecture\":\"llama\",\"backend\":\"fake\",\"runtime\":\"fake\","
+                + "\"context_length\":128,\"meta\":{\"kind\":\"generation\",\"architecture\":\"llama\",\"backend\":\"fake\",\"runtime\":\"fake\","
                 + "\"n_vocab\":65536,\"n_ctx_train\":128,\"n_ctx\":128,\"n_seq_max\":4,\"size\":0}}";
         assertThat(list.body()).isEqualTo("{\"object\":\"list\",\"data\":[" + model + "]}");
         assertThat(one.statusCode()).isEqualTo(200);

@@ -6,6 +6,8 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.PropertyNamingStrategies;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.databind.json.JsonMapper;
+import dev.jvmllm.api.EmbeddingModel;
+import dev.jvmllm.api.EmbeddingOptions;
 import dev.jvmllm.api.LlmException;
 import dev.jvmllm.api.SchedulerOptions;
 import dev.jvmllm.examples.cli.LlmCommand;
@@ -136,9 +138,28 @@ public final class BenchCommand implements Callable<Integer> {
     private record Block(String choice, Configuration configuration) {
     }
 
+    @Option(names = "--embeddings", description = "bench --model as an embedding model (implied when it is one)")
+    boolean embeddings;
+
     @Override
     public Integer call() throws Exception {
+        if (embeddings || model.isEmbeddingModel()) {
+            return measureEmbeddings();
+        }
         return blockRows != null ? measureBlock() : measureEveryBlock();
+    }
+
+    /** Sentences per second of an embedding model, in this JVM: one model, no llama.cpp thread pools to keep apart. */
+    private int measureEmbeddings() throws Exception {
+        try (EmbeddingModel embeddingModel = model.openEmbedding(EmbeddingOptions.defaults());
+             EmbeddingBench bench = new EmbeddingBench(embeddingModel, !noHttp)) {
+            List<EmbeddingBench.Row> rows = bench.measure(runs, System.out);
+            if (json != null) {
+                EmbeddingBench.writeJson(json, rows);
+                System.err.println("wrote " + json.toAbsolutePath());
+            }
+        }
+        return 0;
     }
 
     /** The parent: every block in a JVM of its own, then the table and the checks over all of them. */

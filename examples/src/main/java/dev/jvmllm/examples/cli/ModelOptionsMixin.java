@@ -1,6 +1,8 @@
 package dev.jvmllm.examples.cli;
 
 import dev.jvmllm.api.Backends;
+import dev.jvmllm.api.EmbeddingModel;
+import dev.jvmllm.api.EmbeddingOptions;
 import dev.jvmllm.api.Model;
 import dev.jvmllm.api.ModelOptions;
 import picocli.CommandLine.Option;
@@ -69,6 +71,24 @@ public final class ModelOptionsMixin {
 
     /** Opens the model on a given llama.cpp library (empty: the default one). */
     public Model open(Optional<String> llamaLibrary) {
+        return Backends.open(modelPath(), options(llamaLibrary));
+    }
+
+    /** Whether {@code --model} names a model made for embeddings (an encoder, or a GGUF that declares a pooling). */
+    public boolean isEmbeddingModel() {
+        return Backends.isEmbeddingModel(modelPath(), options(Optional.empty()));
+    }
+
+    /** Opens {@code --model} for embeddings, with the same backend, GPU and library options as {@link #open()}. */
+    public EmbeddingModel openEmbedding(EmbeddingOptions embedding) {
+        if (llamaLibraries.size() > 1) {
+            throw new ParameterException(spec.commandLine(), "--llama-library is given " + llamaLibraries.size()
+                    + " times; this command runs on one library");
+        }
+        return Backends.openEmbeddingModel(modelPath(), options(llamaLibraries.stream().findFirst()), embedding);
+    }
+
+    private ModelOptions options(Optional<String> llamaLibrary) {
         ModelOptions options = ModelOptions.defaults().withGpuLayers(gpuLayers);
         if (backend != null) {
             options = options.withBackend(backend);
@@ -76,7 +96,7 @@ public final class ModelOptionsMixin {
         if (llamaLibrary.isPresent()) {
             options = options.withNativeLibrary(llamaLibrary.get());
         }
-        return Backends.open(modelPath(), options);
+        return options;
     }
 
     /** Every {@code --llama-library}, in order (empty: the default one). */

@@ -152,4 +152,19 @@ class CommandLineTest {
         assertThat(run.exitCode()).isEqualTo(1);
         assertThat(run.err()).startsWith("llm: the onnx backend").contains("cannot load the native library bundled");
     }
+
+    @Test
+    void benchOfAnEmbeddingModelMeasuresSentencesPerSecond() throws Exception {
+        Path json = dir.resolve("embeddings.json");
+        Run run = run("bench", "--model", TestAssets.miniLm().toString(), "--runs", "1", "--json", json.toString());
+        assertThat(run.exitCode()).isZero();
+        JsonNode rows = new ObjectMapper().readTree(json.toFile());
+        assertThat(rows).extracting(row -> row.get("path").asText() + " x" + row.get("concurrency").asInt())
+                .containsExactly("direct, one input per call x1", "direct, 32 inputs per call x1", "batcher x1",
+                        "batcher x32", "HTTP /v1/embeddings x1", "HTTP /v1/embeddings x32");
+        assertThat(rows).allSatisfy(row -> assertThat(row.get("sentences_per_second").asDouble()).isPositive());
+        assertThat(rows.get(0).get("ratio_to_direct").asDouble()).isEqualTo(1.0);
+        assertThat(run.out()).startsWith("embeddings: all-MiniLM-L6-v2 (onnx, onnxruntime ")
+                .containsPattern("batcher x32 / direct x1 +\\d+\\.\\d\\dx +\\(floor 3\\.00x\\)");
+    }
 }

@@ -89,6 +89,8 @@ public final class B4916Library extends LlamaLibrary {
     private final MethodHandle kvSelfDefrag;
     private final MethodHandle kvSelfUpdate;
     private final MethodHandle kvSelfUsedCells;
+    private final MethodHandle kvSelfClear;
+    private final MethodHandle modelNEmbd;
 
     B4916Library(Path path, SymbolLookup symbols) {
         super(path, symbols, API_NAME);
@@ -97,6 +99,8 @@ public final class B4916Library extends LlamaLibrary {
         kvSelfDefrag = bind("llama_kv_self_defrag", FunctionDescriptor.ofVoid(ADDRESS));
         kvSelfUpdate = bind("llama_kv_self_update", FunctionDescriptor.ofVoid(ADDRESS));
         kvSelfUsedCells = bind("llama_kv_self_used_cells", FunctionDescriptor.of(JAVA_INT, ADDRESS));
+        kvSelfClear = bind("llama_kv_self_clear", FunctionDescriptor.ofVoid(ADDRESS));
+        modelNEmbd = bind("llama_model_n_embd", FunctionDescriptor.of(JAVA_INT, ADDRESS));
     }
 
     @Override
@@ -173,6 +177,43 @@ public final class B4916Library extends LlamaLibrary {
     public void seqCp(MemorySegment memory, int source, int target) {
         try {
             kvSelfSeqCp.invokeExact(memory, source, target, -1, -1);
+        } catch (Throwable t) {
+            throw rethrow(t);
+        }
+    }
+
+    /**
+     * {@code flash_attn = true}: its kernel skips the masked cells, so a token's attention adds up
+     * its own sequence's cells in the same order whatever else the cache holds, and an input comes
+     * out of a pass with others exactly as it does alone (without it, rounding apart); it also
+     * needs no attention matrix of a whole pass.
+     */
+    @Override
+    public MemorySegment embeddingContextParams(SegmentAllocator allocator, ContextSettings settings, int pooling) {
+        MemorySegment params = super.embeddingContextParams(allocator, settings, pooling);
+        params.set(JAVA_BOOLEAN, offset(CONTEXT_PARAMS, "flash_attn"), true);
+        return params;
+    }
+
+    /** No: see {@link LlamaLibrary#canMeanPool()}. */
+    @Override
+    public boolean canMeanPool() {
+        return false;
+    }
+
+    @Override
+    public void clearMemory(MemorySegment memory) {
+        try {
+            kvSelfClear.invokeExact(memory);
+        } catch (Throwable t) {
+            throw rethrow(t);
+        }
+    }
+
+    @Override
+    public int embeddingLength(MemorySegment model) {
+        try {
+            return (int) modelNEmbd.invokeExact(model);
         } catch (Throwable t) {
             throw rethrow(t);
         }

@@ -120,6 +120,8 @@ public final class CurrentLibrary extends LlamaLibrary {
     private final MethodHandle getMemory;
     private final MethodHandle memorySeqRm;
     private final MethodHandle memorySeqCp;
+    private final MethodHandle memoryClear;
+    private final MethodHandle modelNEmbdOut;
     private final MethodHandle quantizeDefaultParams;
     private final MethodHandle modelQuantize;
 
@@ -128,6 +130,8 @@ public final class CurrentLibrary extends LlamaLibrary {
         getMemory = bind("llama_get_memory", FunctionDescriptor.of(ADDRESS, ADDRESS));
         memorySeqRm = bind("llama_memory_seq_rm", FunctionDescriptor.of(JAVA_BOOLEAN, ADDRESS, JAVA_INT, JAVA_INT, JAVA_INT));
         memorySeqCp = bind("llama_memory_seq_cp", FunctionDescriptor.ofVoid(ADDRESS, JAVA_INT, JAVA_INT, JAVA_INT, JAVA_INT));
+        memoryClear = bind(MEMORY_CLEAR, FunctionDescriptor.ofVoid(ADDRESS, JAVA_BOOLEAN));
+        modelNEmbdOut = bind("llama_model_n_embd_out", FunctionDescriptor.of(JAVA_INT, ADDRESS));
         quantizeDefaultParams = bind("llama_model_quantize_default_params", FunctionDescriptor.of(QUANTIZE_PARAMS));
         modelQuantize = bind("llama_model_quantize", FunctionDescriptor.of(JAVA_INT, ADDRESS, ADDRESS, ADDRESS));
     }
@@ -208,6 +212,44 @@ public final class CurrentLibrary extends LlamaLibrary {
         MemorySegment params = super.contextParams(allocator, settings);
         params.set(JAVA_BOOLEAN, offset(CONTEXT_PARAMS, "kv_unified"), false);
         return params;
+    }
+
+    /**
+     * {@code kv_unified = true}: with a cache per sequence each of them would get only
+     * {@code n_ctx / n_seq_max} cells, too few for one long input. Flash attention is this
+     * library's default choice, on for the CPU; its kernel for 64 tokens or more of a pass adds up
+     * in tiles of 64 cells, in another order than the one for fewer tokens, so an input's vector
+     * can differ by rounding between a pass with others and alone.
+     */
+    @Override
+    public MemorySegment embeddingContextParams(SegmentAllocator allocator, ContextSettings settings, int pooling) {
+        MemorySegment params = super.embeddingContextParams(allocator, settings, pooling);
+        params.set(JAVA_BOOLEAN, offset(CONTEXT_PARAMS, "kv_unified"), true);
+        return params;
+    }
+
+    @Override
+    public boolean canMeanPool() {
+        return true;
+    }
+
+    /** {@code llama_memory_clear(memory, true)}: the data too, not only the cells' metadata. */
+    @Override
+    public void clearMemory(MemorySegment memory) {
+        try {
+            memoryClear.invokeExact(memory, true);
+        } catch (Throwable t) {
+            throw rethrow(t);
+        }
+    }
+
+    @Override
+    public int embeddingLength(MemorySegment model) {
+        try {
+            return (int) modelNEmbdOut.invokeExact(model);
+        } catch (Throwable t) {
+            throw rethrow(t);
+        }
     }
 
     @Override

@@ -28,10 +28,10 @@ import static java.lang.foreign.ValueLayout.JAVA_LONG;
  * One loaded llama.cpp shared library and every function of it this backend calls, bound with
  * {@code java.lang.foreign}. The functions whose signatures are the same in every C API this
  * backend speaks are bound here; what differs (the layouts of {@code llama_model_params} and
- * {@code llama_context_params}, the KV cache functions) is in one subclass per C API:
- * {@link B4916Library} (llama.cpp b4916, inside {@code de.kherud:llama} 4.2.0) and
- * {@link CurrentLibrary} (llama.cpp 0.5.x, with {@code llama_memory_*}). Which one a library is
- * comes from the library itself ({@link #bind}); struct offsets are never guessed.
+ * {@code llama_context_params}, the KV cache functions, the length of an embedding) is in one
+ * subclass per C API: {@link B4916Library} (llama.cpp b4916, inside {@code de.kherud:llama}
+ * 4.2.0) and {@link CurrentLibrary} (llama.cpp 0.5.x, with {@code llama_memory_*}). Which one a
+ * library is comes from the library itself ({@link #bind}); struct offsets are never guessed.
  *
  * <p>The methods are thin: they call the C function and nothing else, so every value must be
  * checked by the caller first. Instances are made by {@link LlamaLibraries}, one per library file,
@@ -55,6 +55,15 @@ public abstract sealed class LlamaLibrary permits B4916Library, CurrentLibrary {
     public static final StructLayout CHAT_MESSAGE = MemoryLayout.structLayout(
             ADDRESS.withName("role"),
             ADDRESS.withName("content")).withName("llama_chat_message");
+
+    // enum llama_pooling_type, the same in both C APIs
+    /** {@code LLAMA_POOLING_TYPE_NONE}: a vector per token, no embedding per sequence. */
+    public static final int POOLING_NONE = 0;
+    public static final int POOLING_MEAN = 1;
+    public static final int POOLING_CLS = 2;
+    public static final int POOLING_LAST = 3;
+    /** {@code LLAMA_POOLING_TYPE_RANK}: a reranker's scores, not an embedding. */
+    public static final int POOLING_RANK = 4;
 
     /** The names of the functions that tell a library's C API apart (see {@link #bind}). */
     static final String MEMORY_CLEAR = "llama_memory_clear";
@@ -94,7 +103,13 @@ public abstract sealed class LlamaLibrary permits B4916Library, CurrentLibrary {
     private final MethodHandle batchInit;
     private final MethodHandle batchFree;
     private final MethodHandle decode;
+    private final MethodHandle encode;
     private final MethodHandle getLogitsIth;
+    private final MethodHandle poolingType;
+    private final MethodHandle getEmbeddingsSeq;
+    private final MethodHandle getEmbeddingsIth;
+    private final MethodHandle modelHasEncoder;
+    private final MethodHandle modelHasDecoder;
     private final List<String> builtinTemplates;
 
     /**
@@ -135,7 +150,13 @@ public abstract sealed class LlamaLibrary permits B4916Library, CurrentLibrary {
         batchInit = bind("llama_batch_init", FunctionDescriptor.of(BATCH, JAVA_INT, JAVA_INT, JAVA_INT));
         batchFree = bind("llama_batch_free", FunctionDescriptor.ofVoid(BATCH));
         decode = bind("llama_decode", FunctionDescriptor.of(JAVA_INT, ADDRESS, BATCH));
+        encode = bind("llama_encode", FunctionDescriptor.of(JAVA_INT, ADDRESS, BATCH));
         getLogitsIth = bind("llama_get_logits_ith", FunctionDescriptor.of(ADDRESS, ADDRESS, JAVA_INT));
+        poolingType = bind("llama_pooling_type", FunctionDescriptor.of(JAVA_INT, ADDRESS));
+        getEmbeddingsSeq = bind("llama_get_embeddings_seq", FunctionDescriptor.of(ADDRESS, ADDRESS, JAVA_INT));
+        getEmbeddingsIth = bind("llama_get_embeddings_ith", FunctionDescriptor.of(ADDRESS, ADDRESS, JAVA_INT));
+        modelHasEncoder = bind("llama_model_has_encoder", FunctionDescriptor.of(JAVA_BOOLEAN, ADDRESS));
+        modelHasDecoder = bind("llama_model_has_decoder", FunctionDescriptor.of(JAVA_BOOLEAN, ADDRESS));
         builtinTemplates = readBuiltinTemplates();
     }
 
@@ -302,6 +323,38 @@ public abstract sealed class LlamaLibrary permits B4916Library, CurrentLibrary {
         params.set(JAVA_INT, offset(layout, "n_threads_batch"), settings.threads());
         return params;
     }
+
+    /**
+     * {@link #contextParams} for a context that computes embeddings: {@code embeddings = true} and
+     * {@code pooling_type} (one of the {@code POOLING_*} values). Each API sees to the rest: one
+     * KV cache for all sequences, which holds a pass of several short inputs in one context's
+     * worth of cells, and flash attention.
+     */
+    public MemorySegment embeddingContextParams(SegmentAllocator allocator, ContextSettings settings, int pooling) {
+        MemorySegment params = contextParams(allocator, settings);
+        StructLayout layout = contextParamsLayout();
+        params.set(JAVA_BOOLEAN, offset(layout, "embeddings"), true);
+        params.set(JAVA_INT, offset(layout, "pooling_type"), pooling);
+        return params;
+    }
+
+    /**
+     * The length of a model's embeddings: {@code llama_model_n_embd} in b4916,
+     * {@code llama_model_n_embd_out} now (which is {@code n_embd} unless the model projects its
+     * output to another size).
+     */
+    public abstract int embeddingLength(MemorySegment model);
+
+    /**
+     * Whether a context may pool with {@code POOLING_MEAN} whatever the model. b4916 aborts the
+     * JVM while it creates one for a model whose graph keeps only the output rows (every
+     * generative model: llama.cpp issue 12517, fixed after b4916); there the mean is taken from
+     * the token vectors of a context without pooling instead, which is all its mean pooling is.
+     */
+    public abstract boolean canMeanPool();
+
+    /** Empties the KV cache: every sequence's cells. */
+    public abstract void clearMemory(MemorySegment memory);
 
     /**
      * Whether a context's sequences share one KV cache, so that every token of a batch attends
@@ -575,6 +628,66 @@ public abstract sealed class LlamaLibrary permits B4916Library, CurrentLibrary {
     public final int decode(MemorySegment context, MemorySegment batch) {
         try {
             return (int) decode.invokeExact(context, batch);
+        } catch (Throwable t) {
+            throw rethrow(t);
+        }
+    }
+
+    /** {@code llama_encode}: 0 ok, negative an error; for a model that has an encoder only. */
+    public final int encode(MemorySegment context, MemorySegment batch) {
+        try {
+            return (int) encode.invokeExact(context, batch);
+        } catch (Throwable t) {
+            throw rethrow(t);
+        }
+    }
+
+    /** {@code llama_pooling_type}: the pooling a context was really created with ({@code POOLING_*}). */
+    public final int poolingType(MemorySegment context) {
+        try {
+            return (int) poolingType.invokeExact(context);
+        } catch (Throwable t) {
+            throw rethrow(t);
+        }
+    }
+
+    /**
+     * {@code llama_get_embeddings_seq}: a zero-length segment at the pooled embedding of a
+     * sequence of the last pass, or NULL (no pooling, or no such sequence).
+     */
+    public final MemorySegment getEmbeddingsSeq(MemorySegment context, int sequence) {
+        try {
+            return (MemorySegment) getEmbeddingsSeq.invokeExact(context, sequence);
+        } catch (Throwable t) {
+            throw rethrow(t);
+        }
+    }
+
+    /**
+     * {@code llama_get_embeddings_ith}: a zero-length segment at the vector of batch index
+     * {@code index} of the last pass of a context without pooling, or NULL (no output there).
+     */
+    public final MemorySegment getEmbeddingsIth(MemorySegment context, int index) {
+        try {
+            return (MemorySegment) getEmbeddingsIth.invokeExact(context, index);
+        } catch (Throwable t) {
+            throw rethrow(t);
+        }
+    }
+
+    /** {@code llama_model_has_encoder}: whether the model has an encoder, run by {@link #encode}. */
+    public final boolean modelHasEncoder(MemorySegment model) {
+        try {
+            return (boolean) modelHasEncoder.invokeExact(model);
+        } catch (Throwable t) {
+            throw rethrow(t);
+        }
+    }
+
+    /** {@code llama_model_has_decoder}: whether the model has a decoder, run by {@link #decode}. */
+    public final boolean modelHasDecoder(MemorySegment model) {
+        try {
+            return (boolean) modelHasDecoder.invokeExact(model);
         } catch (Throwable t) {
             throw rethrow(t);
         }

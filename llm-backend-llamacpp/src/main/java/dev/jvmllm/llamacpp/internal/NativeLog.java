@@ -119,9 +119,11 @@ public final class NativeLog {
      * mask padding (raised by llama.cpp), EOS missing from the end-of-generation list (llama.cpp
      * adds it), optional special-token ids stored as -1 (the GGUF converter's way of writing
      * "none"), a token that looks like a control token but is not marked as one (Gemma 3's
-     * {@code </s>}; llama.cpp overrides its type), and the full-size sliding-window cache of the
-     * current llama.cpp (its default, which lets a sequence's earlier cells be reused). They would
-     * repeat with every model or processor without telling the application anything.
+     * {@code </s>}; llama.cpp overrides its type), the full-size sliding-window cache of the
+     * current llama.cpp (its default, which lets a sequence's earlier cells be reused), and an
+     * embeddings context's pooling named although the model declares another or none (the
+     * backend resolves the model's default itself). They would repeat with every model or
+     * processor without telling the application anything.
      */
     private static boolean isExpected(String warning) {
         return warning.startsWith("llama_context: n_ctx_per_seq (") && warning.contains(") < n_ctx_train (")
@@ -130,7 +132,8 @@ public final class NativeLog {
                 || warning.startsWith("load: special_eos_id is not in special_eog_ids")
                 || warning.startsWith("load: bad special token: ") && warning.endsWith("= 4294967295, using default id -1")
                 || warning.startsWith("load: control-looking token: ") && warning.endsWith("its type will be overridden")
-                || warning.startsWith("llama_kv_cache_iswa: using full-size SWA cache");
+                || warning.startsWith("llama_kv_cache_iswa: using full-size SWA cache")
+                || warning.startsWith("llama_init_from_model: model default pooling_type is [");
     }
 
     /** Logs a message of this backend's own under the native logger, at DEBUG. */

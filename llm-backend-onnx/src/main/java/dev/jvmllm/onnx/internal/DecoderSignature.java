@@ -142,8 +142,8 @@ record DecoderSignature(String inputIds, String attentionMask, String positionId
         }
     }
 
-    /** Type and rank checks, and the agreement of graph dimensions with config.json. */
-    private record Shapes(Path modelFile) {
+    /** Type and rank checks, and the agreement of graph dimensions with config.json; the encoder's checks too. */
+    record Shapes(Path modelFile) {
 
         String require(Map<String, NodeInfo> values, String name, OnnxJavaType type, int rank, String kind) {
             NodeInfo node = values.get(name);

@@ -50,7 +50,7 @@ final class HfTokenizer implements AutoCloseable {
         Path file = directory.resolve("tokenizer.json");
         JsonNode json = Json.readRequired(file, "the tokenizer: the model's vocabulary and how text becomes tokens");
         Map<String, Integer> ids = vocabulary(json, file);
-        int size = ids.values().stream().mapToInt(Integer::intValue).max().orElse(-1) + 1;
+        int size = size(ids);
         if (size > modelVocabulary) {
             throw new ModelLoadException(file + " has " + size + " tokens but the model has only " + modelVocabulary
                     + " logits: the tokenizer does not belong to this model");
@@ -60,7 +60,26 @@ final class HfTokenizer implements AutoCloseable {
             throw new ModelLoadException(file + " has " + size + " tokens but the model has " + modelVocabulary
                     + " logits: the tokenizer does not belong to this model");
         }
-        byte[][] pieces = pieces(json, ids, modelVocabulary);
+        return create(file, json, ids, modelVocabulary);
+    }
+
+    /**
+     * Loads {@code tokenizer.json} of a model that produces no logits (an encoder): its vocabulary
+     * is the tokenizer's. Its own padding and truncation are switched off, as for {@link #load(Path, int)}.
+     */
+    static HfTokenizer load(Path directory) {
+        Path file = directory.resolve("tokenizer.json");
+        JsonNode json = Json.readRequired(file, "the tokenizer: the model's vocabulary and how text becomes tokens");
+        Map<String, Integer> ids = vocabulary(json, file);
+        return create(file, json, ids, size(ids));
+    }
+
+    private static int size(Map<String, Integer> ids) {
+        return ids.values().stream().mapToInt(Integer::intValue).max().orElse(-1) + 1;
+    }
+
+    private static HfTokenizer create(Path file, JsonNode json, Map<String, Integer> ids, int vocabulary) {
+        byte[][] pieces = pieces(json, ids, vocabulary);
         if (System.getenv("RUST_FLAVOR") == null && System.getProperty("RUST_FLAVOR") == null) {
             System.setProperty("RUST_FLAVOR", "cpu");
         }
@@ -70,6 +89,11 @@ final class HfTokenizer implements AutoCloseable {
         } catch (IOException | RuntimeException e) {
             throw new ModelLoadException("cannot load " + file + ": " + e.getMessage(), e);
         }
+    }
+
+    /** The number of ids: one more than the largest the tokenizer names. */
+    int vocabularySize() {
+        return pieces.length;
     }
 
     /** The ids of the text; {@code addSpecial} applies the file's post-processor (BOS for llama). */

@@ -106,7 +106,6 @@ public final class OnnxModel implements Model {
         }
     }
 
-    /** model.onnx and, when the weights are stored beside it, model.onnx.data. */
     /**
      * Below this size a forward pass is so short that splitting it across threads costs more in
      * synchronisation than it saves (measured on stories260K converted to ONNX, 2 cores).
@@ -118,11 +117,12 @@ public final class OnnxModel implements Model {
         return weightBytes < SINGLE_THREAD_WEIGHT_BYTES ? 1 : Runtime.getRuntime().availableProcessors();
     }
 
-    private static OrtEnvironment environment() {
+    static OrtEnvironment environment() {
         return OrtEnvironment.getEnvironment(OrtLoggingLevel.ORT_LOGGING_LEVEL_ERROR, "jvmllm");
     }
 
-    private static long weightBytes(Path modelFile) {
+    /** The size of model.onnx and, when the weights are stored beside it, model.onnx.data. */
+    static long weightBytes(Path modelFile) {
         try {
             Path external = modelFile.resolveSibling(modelFile.getFileName() + ".data");
             return Files.size(modelFile) + (Files.isRegularFile(external) ? Files.size(external) : 0);
@@ -200,7 +200,7 @@ public final class OnnxModel implements Model {
         }
     }
 
-    private static OrtSession createSession(Path modelFile, int threads) {
+    static OrtSession createSession(Path modelFile, int threads) {
         OrtEnvironment environment = environment();
         try (OrtSession.SessionOptions options = new OrtSession.SessionOptions()) {
             options.setIntraOpNumThreads(threads);
@@ -224,7 +224,7 @@ public final class OnnxModel implements Model {
         return new SpecialTokens(bos, eos);
     }
 
-    private static void closeSession(OrtSession session) {
+    static void closeSession(OrtSession session) {
         try {
             session.close();
         } catch (OrtException e) {

@@ -78,6 +78,11 @@ final class ApiError extends RuntimeException {
                 "the model '" + requested + "' does not exist; this server serves '" + served + "'");
     }
 
+    /** An endpoint that this server's models cannot answer (llama-server's answer too). */
+    static ApiError notSupported(String message) {
+        return new ApiError(501, "not_supported_error", "not_supported", null, message);
+    }
+
     static ApiError methodNotAllowed(String method, String path, String allowed) {
         return new ApiError(405, "invalid_request_error", "method_not_allowed", null,
                 method + " is not allowed on " + path + "; use " + allowed, "Allow", allowed);

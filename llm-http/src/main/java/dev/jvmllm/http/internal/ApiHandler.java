@@ -10,6 +10,8 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
+import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 
 /**
@@ -39,18 +41,40 @@ public final class ApiHandler implements HttpHandler {
 
     public ApiHandler(ServerSettings settings) {
         this.apiKeyDigest = settings.apiKey().map(ApiHandler::sha256).orElse(null);
-        GenerationEndpoints generation = new GenerationEndpoints(settings, new Generations(settings.scheduler(), inFlight, settings.streamCoalescing()));
         InfoEndpoints info = new InfoEndpoints(settings, inFlight);
-        TokenEndpoints tokens = new TokenEndpoints(settings);
-        this.routes = Map.of(
-                "/generate", new Route("POST", generation::generate),
-                "/v1/completions", new Route("POST", generation::completions),
-                "/v1/chat/completions", new Route("POST", generation::chat),
-                "/v1/models", new Route("GET", info::models),
-                "/tokenize", new Route("POST", tokens::tokenize),
-                "/detokenize", new Route("POST", tokens::detokenize),
-                HEALTH, new Route("GET", info::health),
-                "/metrics", new Route("GET", info::metrics));
+        Map<String, Route> routes = new HashMap<>();
+        routes.put("/v1/models", new Route("GET", info::models));
+        routes.put(HEALTH, new Route("GET", info::health));
+        routes.put("/metrics", new Route("GET", info::metrics));
+        Map<String, Route> generationRoutes = new HashMap<>();
+        if (settings.scheduler().isPresent()) {
+            GenerationEndpoints generation = new GenerationEndpoints(settings,
+                    new Generations(settings.generation(), inFlight, settings.streamCoalescing()));
+            TokenEndpoints tokens = new TokenEndpoints(settings);
+            generationRoutes.put("/generate", new Route("POST", generation::generate));
+            generationRoutes.put("/v1/completions", new Route("POST", generation::completions));
+            generationRoutes.put("/v1/chat/completions", new Route("POST", generation::chat));
+            generationRoutes.put("/tokenize", new Route("POST", tokens::tokenize));
+            generationRoutes.put("/detokenize", new Route("POST", tokens::detokenize));
+        } else {
+            for (String path : List.of("/generate", "/v1/completions", "/v1/chat/completions", "/tokenize", "/detokenize")) {
+                generationRoutes.put(path, new Route("POST", exchange -> {
+                    throw ApiError.notSupported("this server serves only the embedding model '"
+                            + settings.embeddingModelName() + "', which generates no text; " + path
+                            + " needs a generation model (./llm serve --model PATH)");
+                }));
+            }
+        }
+        routes.putAll(generationRoutes);
+        if (settings.embeddings().isPresent()) {
+            routes.put("/v1/embeddings", new Route("POST", new EmbeddingEndpoints(settings)::embeddings));
+        } else {
+            routes.put("/v1/embeddings", new Route("POST", exchange -> {
+                throw ApiError.notSupported("this server serves no embedding model, only '" + settings.modelName()
+                        + "', which generates text; start it with --embedding-model PATH to serve embeddings too");
+            }));
+        }
+        this.routes = Map.copyOf(routes);
         this.modelRoute = new Route("GET", info::model);
     }
 

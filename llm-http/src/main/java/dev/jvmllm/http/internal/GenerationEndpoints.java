@@ -43,7 +43,7 @@ final class GenerationEndpoints {
     GenerationEndpoints(ServerSettings settings, Generations generations) {
         this.settings = settings;
         this.generations = generations;
-        this.model = settings.scheduler().model();
+        this.model = settings.generation().model();
     }
 
     void generate(HttpExchange exchange) throws IOException {
@@ -110,7 +110,7 @@ final class GenerationEndpoints {
             }
         });
         int n = body.integer("n").orElse(1);
-        int most = settings.scheduler().maxSequences();
+        int most = settings.generation().maxSequences();
         if (n < 1 || n > most) {
             throw ApiError.invalidValue("n", "'n' must be in 1.." + most + " (the sequences this server generates at"
                     + " once; the choices of a request run together), got " + n);

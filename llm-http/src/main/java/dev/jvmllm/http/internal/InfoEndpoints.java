@@ -2,14 +2,17 @@ package dev.jvmllm.http.internal;
 
 import com.fasterxml.jackson.core.JsonGenerator;
 import com.sun.net.httpserver.HttpExchange;
+import dev.jvmllm.api.EmbeddingModel;
 import dev.jvmllm.api.ModelInfo;
 import dev.jvmllm.api.Scheduler;
 import dev.jvmllm.api.SchedulerMetrics;
 
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
+import java.util.Locale;
+import java.util.Optional;
 
-/** {@code GET /v1/models}, {@code GET /v1/models/{id}}, {@code GET /health} and {@code GET /metrics}. */
+/** {@code GET /v1/models}, {@code GET /v1/models/{id}}, {@code GET /health} and {@code GET /metrics}, for whichever models the server has. */
 final class InfoEndpoints {
     static final String MODEL_PATH_PREFIX = "/v1/models/";
 
@@ -23,43 +26,89 @@ final class InfoEndpoints {
         this.inFlight = inFlight;
     }
 
-    /** {@code {"object": "list", "data": [model]}}: the one model this server serves. */
+    /** {@code {"object": "list", "data": [models]}}: the generation model, then the embedding model. */
     void models(HttpExchange exchange) throws IOException {
         Responses.json(exchange, 200, json -> {
             json.writeStartObject();
             json.writeStringField("object", "list");
             json.writeArrayFieldStart("data");
-            writeModel(json);
+            if (settings.scheduler().isPresent()) {
+                writeModel(json);
+            }
+            if (settings.embeddings().isPresent()) {
+                writeEmbeddingModel(json);
+            }
             json.writeEndArray();
             json.writeEndObject();
         });
     }
 
-    /** The served model by its id; any other id is 404 {@code model_not_found}. */
+    /** A served model by its id; any other id is 404 {@code model_not_found}. */
     void model(HttpExchange exchange) throws IOException {
         String id = exchange.getRequestURI().getPath().substring(MODEL_PATH_PREFIX.length());
-        if (!id.equals(settings.modelName())) {
-            throw ApiError.modelNotFound(id, settings.modelName());
+        if (settings.scheduler().isPresent() && id.equals(settings.modelName())) {
+            Responses.json(exchange, 200, this::writeModel);
+        } else if (settings.embeddings().isPresent() && id.equals(settings.embeddingModelName())) {
+            Responses.json(exchange, 200, this::writeEmbeddingModel);
+        } else {
+            throw ApiError.modelNotFound(id, servedNames());
         }
-        Responses.json(exchange, 200, this::writeModel);
     }
 
-    /** {@code {"status": "ok", "model", "active_sequences", "queue_depth"}}; answered without an API key. */
+    /**
+     * {@code {"status": "ok", "model", "active_sequences", "queue_depth"}} (the last two of the
+     * generation model; 0 without one); answered without an API key.
+     */
     void health(HttpExchange exchange) throws IOException {
-        SchedulerMetrics metrics = settings.scheduler().metrics();
+        Optional<SchedulerMetrics> metrics = settings.scheduler().map(Scheduler::metrics);
         Responses.json(exchange, 200, json -> {
             json.writeStartObject();
             json.writeStringField("status", "ok");
             json.writeStringField("model", settings.modelName());
-            json.writeNumberField("active_sequences", metrics.activeSequences());
-            json.writeNumberField("queue_depth", metrics.queueDepth());
+            json.writeNumberField("active_sequences", metrics.map(SchedulerMetrics::activeSequences).orElse(0));
+            json.writeNumberField("queue_depth", metrics.map(SchedulerMetrics::queueDepth).orElse(0));
             json.writeEndObject();
         });
     }
 
     void metrics(HttpExchange exchange) throws IOException {
-        String text = PrometheusText.render(settings.scheduler().metrics(), settings.modelName(), inFlight.requests());
+        String text = PrometheusText.render(settings, inFlight.requests());
         Responses.send(exchange, 200, PrometheusText.CONTENT_TYPE, text.getBytes(StandardCharsets.UTF_8));
+    }
+
+    /** The names of the served models, for an error message. */
+    String servedNames() {
+        if (settings.scheduler().isPresent() && settings.embeddings().isPresent()) {
+            return settings.modelName() + "' and '" + settings.embeddingModelName();
+        }
+        return settings.modelName();
+    }
+
+    /**
+     * The embedding model's object: {@code context_length} is the most tokens of one input;
+     * {@code meta} adds the vector's length and the pooling.
+     */
+    private void writeEmbeddingModel(JsonGenerator json) throws IOException {
+        EmbeddingModel model = settings.embeddings().orElseThrow().model();
+        ModelInfo info = model.info();
+        json.writeStartObject();
+        json.writeStringField("id", settings.embeddingModelName());
+        json.writeStringField("object", "model");
+        json.writeNumberField("created", created);
+        json.writeStringField("owned_by", "jvmllm");
+        json.writeNumberField("context_length", model.maxInputTokens());
+        json.writeObjectFieldStart("meta");
+        json.writeStringField("kind", "embedding");
+        json.writeStringField("architecture", info.architecture());
+        json.writeStringField("backend", info.backend());
+        json.writeStringField("runtime", info.runtime());
+        json.writeNumberField("n_vocab", info.vocabularySize());
+        json.writeNumberField("n_embd", model.dimensions());
+        json.writeStringField("pooling", model.pooling().name().toLowerCase(Locale.ROOT));
+        json.writeBooleanField("normalized", model.normalized());
+        json.writeNumberField("size", info.weightBytes());
+        json.writeEndObject();
+        json.writeEndObject();
     }
 
     /**
@@ -67,7 +116,7 @@ final class InfoEndpoints {
      * as llama-server does, {@code meta}: what the model is and how it is served.
      */
     private void writeModel(JsonGenerator json) throws IOException {
-        Scheduler scheduler = settings.scheduler();
+        Scheduler scheduler = settings.generation();
         ModelInfo info = scheduler.model().info();
         json.writeStartObject();
         json.writeStringField("id", settings.modelName());
@@ -76,6 +125,7 @@ final class InfoEndpoints {
         json.writeStringField("owned_by", "jvmllm");
         json.writeNumberField("context_length", scheduler.contextSize());
         json.writeObjectFieldStart("meta");
+        json.writeStringField("kind", "generation");
         json.writeStringField("architecture", info.architecture());
         json.writeStringField("backend", info.backend());
         json.writeStringField("runtime", info.runtime());

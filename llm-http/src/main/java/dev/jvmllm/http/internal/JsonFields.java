@@ -30,6 +30,11 @@ final class JsonFields {
         return new JsonFields(node, "");
     }
 
+    /** The names of the fields present. */
+    java.util.Iterator<String> names() {
+        return node.fieldNames();
+    }
+
     /** The node of a field, or null when it is absent or JSON {@code null}. */
     JsonNode node(String name) {
         JsonNode value = node.get(name);

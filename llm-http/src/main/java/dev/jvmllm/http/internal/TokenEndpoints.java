@@ -23,7 +23,7 @@ final class TokenEndpoints {
 
     TokenEndpoints(ServerSettings settings) {
         this.settings = settings;
-        this.model = settings.scheduler().model();
+        this.model = settings.generation().model();
     }
 
     void tokenize(HttpExchange exchange) throws IOException {
