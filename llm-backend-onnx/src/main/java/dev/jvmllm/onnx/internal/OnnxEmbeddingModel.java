@@ -120,7 +120,10 @@ public final class OnnxEmbeddingModel implements EmbeddingModel {
         long weightBytes = OnnxModel.weightBytes(modelFile);
         // a pass over a batch of inputs is long enough for every core to pay
         int threads = Runtime.getRuntime().availableProcessors();
-        OrtSession session = OnnxModel.createSession(modelFile, threads);
+        // passes come one request (or one gathered batch) at a time, with HTTP and JSON work between
+        // them: threads still spinning after a pass took the cores from it (measured in
+        // docs/benchmarks.md#embeddings)
+        OrtSession session = OnnxModel.createSession(modelFile, threads, true);
         HfTokenizer tokenizer = null;
         try {
             Map<String, NodeInfo> inputs = session.getInputInfo();

@@ -72,7 +72,7 @@ public final class OnnxModel implements Model {
         ModelConfig config = ModelConfig.read(directory);
         long weightBytes = weightBytes(modelFile);
         int threads = defaultThreads(weightBytes);
-        OrtSession session = createSession(modelFile, threads);
+        OrtSession session = createSession(modelFile, threads, false);
         HfTokenizer tokenizer = null;
         try {
             DecoderSignature signature = DecoderSignature.discover(session, config, modelFile);
@@ -191,7 +191,7 @@ public final class OnnxModel implements Model {
 
     private synchronized OrtSession session(int threads) {
         checkOpen();
-        return sessions.computeIfAbsent(threads, n -> createSession(modelFile, n));
+        return sessions.computeIfAbsent(threads, n -> createSession(modelFile, n, false));
     }
 
     private void checkOpen() {
@@ -200,7 +200,15 @@ public final class OnnxModel implements Model {
         }
     }
 
-    static OrtSession createSession(Path modelFile, int threads) {
+    /**
+     * A CPU session on {@code threads} intra-op threads.
+     *
+     * @param stopSpinningAfterRun whether the pool's threads stop spinning as soon as a run ends
+     *                             (between the operators of a run they spin either way): for a
+     *                             model whose runs are apart, so that the threads serving the
+     *                             requests get the cores in between
+     */
+    static OrtSession createSession(Path modelFile, int threads, boolean stopSpinningAfterRun) {
         OrtEnvironment environment = environment();
         try (OrtSession.SessionOptions options = new OrtSession.SessionOptions()) {
             options.setIntraOpNumThreads(threads);
@@ -208,6 +216,9 @@ public final class OnnxModel implements Model {
             options.setExecutionMode(OrtSession.SessionOptions.ExecutionMode.SEQUENTIAL);
             options.setOptimizationLevel(OrtSession.SessionOptions.OptLevel.ALL_OPT);
             options.setSessionLogLevel(OrtLoggingLevel.ORT_LOGGING_LEVEL_ERROR);
+            if (stopSpinningAfterRun) {
+                options.addConfigEntry("session.force_spinning_stop", "1");
+            }
             return environment.createSession(modelFile.toString(), options);
         } catch (OrtException e) {
             throw new ModelLoadException("ONNX Runtime cannot load " + modelFile + ": " + e.getMessage(), e);
