@@ -46,6 +46,18 @@ public interface BatchProcessor extends AutoCloseable {
     /** Forgets a sequence's tokens and frees its KV cache; the id can be used again at position 0. */
     void releaseSequence(int sequence);
 
+    /**
+     * Keeps the first {@code length} tokens of a sequence and forgets the rest, so that its next
+     * token goes at position {@code length}: how a cached prompt is reused up to where a new one
+     * differs. Returns false, changing nothing, where the KV cache no longer holds what the
+     * tokens after {@code length} would need (a sliding-window cache that dropped the cells
+     * before its window); the caller then releases the sequence and computes it anew.
+     *
+     * @throws InvalidRequestException for a sequence id out of range, or a length outside
+     *                                 {@code 0 .. nextPosition(sequence)}
+     */
+    boolean truncateSequence(int sequence, int length);
+
     /** Releases the KV cache and the native context. Idempotent. */
     @Override
     void close();

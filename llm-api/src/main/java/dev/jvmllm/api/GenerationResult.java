@@ -13,9 +13,11 @@ import java.util.Objects;
  * @param timings where the time went
  * @param logprobs how likely each generated token was, one per token, where the request asked
  *                 ({@link GenerationRequest#logprobs()}); empty otherwise
+ * @param cachedPromptTokens how many of the prompt's tokens were not computed because a
+ *                           {@linkplain SchedulerOptions#prefixCache() cached prefix} held them
  */
 public record GenerationResult(String text, int[] tokens, FinishReason finishReason, int promptTokens, Timings timings,
-                               List<TokenLogprob> logprobs) {
+                               List<TokenLogprob> logprobs, int cachedPromptTokens) {
 
     public GenerationResult {
         Objects.requireNonNull(text, "text");
@@ -23,11 +25,15 @@ public record GenerationResult(String text, int[] tokens, FinishReason finishRea
         Objects.requireNonNull(finishReason, "finishReason");
         Objects.requireNonNull(timings, "timings");
         logprobs = List.copyOf(Objects.requireNonNull(logprobs, "logprobs"));
+        if (cachedPromptTokens < 0 || cachedPromptTokens > promptTokens) {
+            throw new IllegalArgumentException("cachedPromptTokens must be in 0.." + promptTokens + ", got "
+                    + cachedPromptTokens);
+        }
     }
 
-    /** A result without log-probabilities. */
+    /** A result without log-probabilities, computed without a cached prefix. */
     public GenerationResult(String text, int[] tokens, FinishReason finishReason, int promptTokens, Timings timings) {
-        this(text, tokens, finishReason, promptTokens, timings, List.of());
+        this(text, tokens, finishReason, promptTokens, timings, List.of(), 0);
     }
 
     @Override

@@ -12,13 +12,15 @@ package dev.jvmllm.api;
  * @param promptTokens prompt tokens run through the model
  * @param generatedTokens tokens generated
  * @param steps forward passes run
+ * @param prefixCacheQueriedTokens prompt tokens looked up in the prefix cache
+ * @param prefixCacheHitTokens of those, the tokens a cached prefix held, which were not computed again
  * @param queueTime time from submit to the first forward pass of the request
  * @param timeToFirstToken time from submit to the first generated token
  * @param interTokenLatency time between consecutive tokens of a request
  */
 public record SchedulerMetrics(int queueDepth, int activeSequences, long requestsSubmitted, long requestsRejected,
                                long requestsFinished, long promptTokens, long generatedTokens, long steps,
-                               LatencyStats queueTime, LatencyStats timeToFirstToken, LatencyStats interTokenLatency) {
+                               long prefixCacheQueriedTokens, long prefixCacheHitTokens, LatencyStats queueTime, LatencyStats timeToFirstToken, LatencyStats interTokenLatency) {
 
     /**
      * A latency summary in the Prometheus sense.

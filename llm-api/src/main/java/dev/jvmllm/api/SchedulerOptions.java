@@ -22,10 +22,14 @@ import java.time.Duration;
  *                 The cost is up to that much of one core's time each time the engine runs out
  *                 of work. {@link Duration#ZERO} sleeps at once, as does a JVM with one processor
  *                 (where the spinning thread would only hold off the caller it waits for).
+ * @param prefixCache keep the KV cache of a finished request for the next request that starts
+ *                    with the same tokens, which then computes only the rest of its prompt (a
+ *                    multi-turn chat resends its whole conversation every turn). A kept cache
+ *                    gives way, least recently used first, to any request that needs a sequence.
  */
 public record SchedulerOptions(int maxSequences, int maxQueued, int contextSize, int maxBatchTokens, int threads,
                                Duration timeoutPerToken, Duration timeoutFloor, Duration timeoutCeiling,
-                               Duration idleSpin) {
+                               Duration idleSpin, boolean prefixCache) {
 
     public SchedulerOptions {
         if (maxSequences < 1) {
@@ -55,46 +59,51 @@ public record SchedulerOptions(int maxSequences, int maxQueued, int contextSize,
 
     /**
      * 8 sequences, 64 waiting, the model's context, 512 tokens a step, threads by model size, 1 s a
-     * token within 30 s .. 10 min, 1 ms of idle spin.
+     * token within 30 s .. 10 min, 1 ms of idle spin, prefix caching on.
      */
     public static SchedulerOptions defaults() {
         return new SchedulerOptions(8, 64, 0, 512, 0, Duration.ofSeconds(1), Duration.ofSeconds(30), Duration.ofMinutes(10),
-                Duration.ofMillis(1));
+                Duration.ofMillis(1), true);
     }
 
     public SchedulerOptions withMaxSequences(int value) {
         return new SchedulerOptions(value, maxQueued, contextSize, Math.max(maxBatchTokens, value), threads,
-                timeoutPerToken, timeoutFloor, timeoutCeiling, idleSpin);
+                timeoutPerToken, timeoutFloor, timeoutCeiling, idleSpin, prefixCache);
     }
 
     public SchedulerOptions withMaxQueued(int value) {
         return new SchedulerOptions(maxSequences, value, contextSize, maxBatchTokens, threads,
-                timeoutPerToken, timeoutFloor, timeoutCeiling, idleSpin);
+                timeoutPerToken, timeoutFloor, timeoutCeiling, idleSpin, prefixCache);
     }
 
     public SchedulerOptions withContextSize(int value) {
         return new SchedulerOptions(maxSequences, maxQueued, value, maxBatchTokens, threads,
-                timeoutPerToken, timeoutFloor, timeoutCeiling, idleSpin);
+                timeoutPerToken, timeoutFloor, timeoutCeiling, idleSpin, prefixCache);
     }
 
     public SchedulerOptions withMaxBatchTokens(int value) {
         return new SchedulerOptions(maxSequences, maxQueued, contextSize, value, threads,
-                timeoutPerToken, timeoutFloor, timeoutCeiling, idleSpin);
+                timeoutPerToken, timeoutFloor, timeoutCeiling, idleSpin, prefixCache);
     }
 
     public SchedulerOptions withThreads(int value) {
         return new SchedulerOptions(maxSequences, maxQueued, contextSize, maxBatchTokens, value,
-                timeoutPerToken, timeoutFloor, timeoutCeiling, idleSpin);
+                timeoutPerToken, timeoutFloor, timeoutCeiling, idleSpin, prefixCache);
     }
 
     public SchedulerOptions withTimeouts(Duration perToken, Duration floor, Duration ceiling) {
         return new SchedulerOptions(maxSequences, maxQueued, contextSize, maxBatchTokens, threads, perToken, floor, ceiling,
-                idleSpin);
+                idleSpin, prefixCache);
     }
 
     public SchedulerOptions withIdleSpin(Duration value) {
         return new SchedulerOptions(maxSequences, maxQueued, contextSize, maxBatchTokens, threads,
-                timeoutPerToken, timeoutFloor, timeoutCeiling, value);
+                timeoutPerToken, timeoutFloor, timeoutCeiling, value, prefixCache);
+    }
+
+    public SchedulerOptions withPrefixCache(boolean value) {
+        return new SchedulerOptions(maxSequences, maxQueued, contextSize, maxBatchTokens, threads,
+                timeoutPerToken, timeoutFloor, timeoutCeiling, idleSpin, value);
     }
 
     /** The processor these options call for. */

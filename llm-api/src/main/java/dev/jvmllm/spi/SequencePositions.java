@@ -100,6 +100,26 @@ public final class SequencePositions {
         next[target] = next[source];
     }
 
+    /**
+     * Checks a {@link dev.jvmllm.api.BatchProcessor#truncateSequence truncation} before the backend
+     * makes it; {@link #truncate} records it once made.
+     *
+     * @throws InvalidRequestException for an id out of range or a length outside what the sequence holds
+     */
+    public void checkTruncation(int sequence, int length) {
+        checkSequence(sequence);
+        if (length < 0 || length > next[sequence]) {
+            throw new InvalidRequestException("sequence " + sequence + " holds " + next[sequence]
+                    + " tokens: it cannot be cut to " + length);
+        }
+    }
+
+    /** Records a truncation that {@link #checkTruncation} allowed and the backend made. */
+    public void truncate(int sequence, int length) {
+        checkTruncation(sequence, length);
+        next[sequence] = length;
+    }
+
     /** Forgets the sequence. */
     public void release(int sequence) {
         checkSequence(sequence);

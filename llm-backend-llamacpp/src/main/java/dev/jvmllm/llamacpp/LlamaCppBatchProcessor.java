@@ -276,6 +276,32 @@ public final class LlamaCppBatchProcessor implements BatchProcessor {
         }
     }
 
+    /**
+     * {@code seq_rm} from {@code length} on, where the cache still holds what the positions after
+     * it attend to ({@link LlamaLibrary#canKeepPrefix}: a sliding-window cache of the current
+     * library drops cells that fell out of the window).
+     */
+    @Override
+    public boolean truncateSequence(int sequence, int length) {
+        lock.lock();
+        try {
+            checkOpen();
+            positions.checkTruncation(sequence, length); // validates before native code sees anything
+            if (length == positions.next(sequence)) {
+                return true;
+            }
+            if (!library.canKeepPrefix(memory, model.nativeModel(), sequence, length)
+                    || !library.seqRm(memory, sequence, length, -1)) {
+                return false;
+            }
+            generation++;
+            positions.truncate(sequence, length);
+            return true;
+        } finally {
+            lock.unlock();
+        }
+    }
+
     /** How many KV cache cells hold tokens, where the library can say (for tests and diagnostics). */
     public Optional<Integer> usedCells() {
         lock.lock();

@@ -34,7 +34,7 @@ final class FakeScheduler implements Scheduler {
     /** The scripted tokens' texts; token i has id {@code 100 + i}. */
     static final List<String> SCRIPT = List.of("Once", " upon", " a", " time", ".");
     static final Timings TIMINGS = new Timings(Duration.ofMillis(1), Duration.ofMillis(2), Duration.ofMillis(3));
-    static final SchedulerMetrics METRICS = new SchedulerMetrics(2, 3, 40, 5, 33, 700, 1200, 900,
+    static final SchedulerMetrics METRICS = new SchedulerMetrics(2, 3, 40, 5, 33, 700, 1200, 900, 650, 320,
             new LatencyStats(33, 1.5, 0.25), new LatencyStats(33, 3.0, 0.5), new LatencyStats(1100, 2.2, 0.01));
 
     private final FakeModel model = new FakeModel();

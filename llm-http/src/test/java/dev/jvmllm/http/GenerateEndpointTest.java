@@ -16,7 +16,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 class GenerateEndpointTest {
     private static final String ID = "gen-[0-9a-f]{8}-\\d+";
     private static final String USAGE_AND_TIMINGS = "\"usage\":{\"prompt_tokens\":3,\"completion_tokens\":3,"
-            + "\"total_tokens\":6},\"timings\":{\"queued_ms\":1.0,\"time_to_first_token_ms\":2.0,\"total_ms\":3.0}";
+            + "\"total_tokens\":6,\"prompt_tokens_details\":{\"cached_tokens\":0}},"
+            + "\"timings\":{\"queued_ms\":1.0,\"time_to_first_token_ms\":2.0,\"total_ms\":3.0}";
 
     private final FakeServer fake = new FakeServer();
 

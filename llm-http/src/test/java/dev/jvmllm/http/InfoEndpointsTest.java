@@ -80,6 +80,12 @@ class InfoEndpointsTest {
                 # HELP jvmllm_steps_total Forward passes run.
                 # TYPE jvmllm_steps_total counter
                 jvmllm_steps_total{model="fake-model"} 900
+                # HELP jvmllm_prefix_cache_queries_total Prompt tokens looked up in the prefix cache.
+                # TYPE jvmllm_prefix_cache_queries_total counter
+                jvmllm_prefix_cache_queries_total{model="fake-model"} 650
+                # HELP jvmllm_prefix_cache_hits_total Prompt tokens a cached prefix held, not computed again.
+                # TYPE jvmllm_prefix_cache_hits_total counter
+                jvmllm_prefix_cache_hits_total{model="fake-model"} 320
                 # HELP jvmllm_queue_time_seconds Time from submit to the request's first forward pass.
                 # TYPE jvmllm_queue_time_seconds summary
                 jvmllm_queue_time_seconds_sum{model="fake-model"} 1.5

@@ -27,6 +27,9 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 /** The official OpenAI Java client against the server over a scripted scheduler. */
 class OpenAiClientTest {
     private static final String KEY = "sk-local";
+    /** The scripted scheduler caches no prefix. */
+    private static final CompletionUsage.PromptTokensDetails NOTHING_CACHED =
+            CompletionUsage.PromptTokensDetails.builder().cachedTokens(0).build();
 
     private final FakeServer fake = new FakeServer(builder -> builder.apiKey(KEY).chatTemplate("chatml"));
     private final OpenAIClient client = OpenAIOkHttpClient.builder()
@@ -49,7 +52,8 @@ class OpenAiClientTest {
         assertThat(completion.choices()).hasSize(1);
         assertThat(completion.choices().getFirst().text()).isEqualTo("Once upon a");
         assertThat(completion.choices().getFirst().finishReason()).isEqualTo(CompletionChoice.FinishReason.LENGTH);
-        assertThat(completion.usage()).hasValue(CompletionUsage.builder().promptTokens(3).completionTokens(3).totalTokens(6).build());
+        assertThat(completion.usage()).hasValue(CompletionUsage.builder().promptTokens(3).completionTokens(3).totalTokens(6)
+                .promptTokensDetails(NOTHING_CACHED).build());
     }
 
     @Test
@@ -77,7 +81,8 @@ class OpenAiClientTest {
         int promptTokens = 1 + ("<|im_start|>system\nBe brief.<|im_end|>\n<|im_start|>user\nTell me a story.<|im_end|>\n"
                 + "<|im_start|>assistant\n").length();
         assertThat(chat.usage()).hasValue(CompletionUsage.builder()
-                .promptTokens(promptTokens).completionTokens(5).totalTokens(promptTokens + 5).build());
+                .promptTokens(promptTokens).completionTokens(5).totalTokens(promptTokens + 5)
+                .promptTokensDetails(NOTHING_CACHED).build());
     }
 
     @Test
@@ -100,7 +105,8 @@ class OpenAiClientTest {
         assertThat(chunks.get(4).choices()).isEmpty();
         int promptTokens = 1 + "<|im_start|>user\nHi<|im_end|>\n<|im_start|>assistant\n".length();
         assertThat(chunks.get(4).usage()).hasValue(CompletionUsage.builder()
-                .promptTokens(promptTokens).completionTokens(2).totalTokens(promptTokens + 2).build());
+                .promptTokens(promptTokens).completionTokens(2).totalTokens(promptTokens + 2)
+                .promptTokensDetails(NOTHING_CACHED).build());
         assertThat(chunks.subList(0, 4)).allSatisfy(chunk -> assertThat(chunk.usage()).isEmpty());
     }
 

@@ -294,9 +294,14 @@ class RealModelTest {
         String prompt = model.applyChatTemplate(List.of(new ChatMessage("user", "Tell me a story.")),
                 Optional.of("chatml"), true);
         int promptLength = model.tokenize(prompt, true).length;
-        assertThat(after.promptTokens() - before.promptTokens()).isEqualTo(promptLength);
-        assertThat(after.requestsFinished() - before.requestsFinished()).isEqualTo(4);
         var usage = first.usage().orElseThrow();
+        // what a cached prefix held (earlier tests sent the same chat) was not computed again
+        long cached = usage.promptTokensDetails().orElseThrow().cachedTokens().orElseThrow();
+        assertThat(after.promptTokens() - before.promptTokens()).isEqualTo(promptLength - cached);
+        assertThat(after.prefixCacheHitTokens() - before.prefixCacheHitTokens()).isEqualTo(cached);
+        assertThat(again.usage().orElseThrow().promptTokensDetails().orElseThrow().cachedTokens())
+                .hasValue(promptLength - 1L); // the whole prompt, but the last token, whose logits are needed
+        assertThat(after.requestsFinished() - before.requestsFinished()).isEqualTo(4);
         assertThat(usage.promptTokens()).isEqualTo(promptLength);
         assertThat(usage.completionTokens()).isEqualTo(after.generatedTokens() - before.generatedTokens());
         assertThat(usage.totalTokens()).isEqualTo(promptLength + usage.completionTokens());

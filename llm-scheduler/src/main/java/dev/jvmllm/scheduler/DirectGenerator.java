@@ -130,7 +130,7 @@ public final class DirectGenerator {
                 }
                 long now = System.nanoTime();
                 active.endOverdue(now, stopRequested.getAsBoolean());
-                active.retireEnded(processor, DELIVER_END);
+                active.retireEnded(processor, generation -> false, DELIVER_END);
                 if (active.isEmpty()) {
                     continue;
                 }
@@ -139,7 +139,7 @@ public final class DirectGenerator {
                 if (output != null) {
                     planner.apply(plan, output, System.nanoTime());
                 }
-                active.retireEnded(processor, DELIVER_END);
+                active.retireEnded(processor, generation -> false, DELIVER_END);
             }
         } finally {
             // only after an unexpected error: hand the processor back with no sequence in use

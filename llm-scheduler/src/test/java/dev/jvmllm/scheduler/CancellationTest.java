@@ -25,6 +25,8 @@ import static dev.jvmllm.scheduler.Fixtures.joinResult;
 import static org.assertj.core.api.Assertions.assertThat;
 
 class CancellationTest {
+    /** Freeing a sequence means releasing it here: none is kept for a prefix cache. */
+    private static final SchedulerOptions NO_CACHE = SchedulerOptions.defaults().withPrefixCache(false);
     private final FakeModel model = new FakeModel(Script.mixing());
 
     @Test
@@ -34,7 +36,7 @@ class CancellationTest {
         AtomicInteger cancelledAtCall = new AtomicInteger();
         Map<Integer, Integer> activeByCall = new ConcurrentHashMap<>();
         List<GenerationHandle> handles = new ArrayList<>();
-        try (ContinuousBatchingScheduler scheduler = new ContinuousBatchingScheduler(model, SchedulerOptions.defaults())) {
+        try (ContinuousBatchingScheduler scheduler = new ContinuousBatchingScheduler(model, NO_CACHE)) {
             FakeProcessor processor = model.processor();
             processor.hook(call -> await(allSubmitted));
             handles.add(scheduler.submit(greedy(Fixtures.PROMPTS.get(0), 30), event ->
@@ -70,7 +72,7 @@ class CancellationTest {
     void aWaitingRequestCancelledFromAnotherThreadNeverRuns() {
         CountDownLatch release = new CountDownLatch(1);
         try (ContinuousBatchingScheduler scheduler = new ContinuousBatchingScheduler(model,
-                SchedulerOptions.defaults().withMaxSequences(1))) {
+                NO_CACHE.withMaxSequences(1))) {
             FakeProcessor processor = model.processor();
             processor.hook(call -> await(release));
             GenerationHandle running = scheduler.submit(greedy("first", 8));
@@ -97,7 +99,7 @@ class CancellationTest {
         AtomicReference<GenerationResult> last = new AtomicReference<>();
         AtomicReference<GenerationHandle> handle = new AtomicReference<>();
         CountDownLatch submitted = new CountDownLatch(1);
-        try (ContinuousBatchingScheduler scheduler = new ContinuousBatchingScheduler(model, SchedulerOptions.defaults())) {
+        try (ContinuousBatchingScheduler scheduler = new ContinuousBatchingScheduler(model, NO_CACHE)) {
             handle.set(scheduler.submit(greedy("abc", 200), event -> {
                 switch (event) {
                     case GenerationEvent.Token token when token.index() == 3 -> {

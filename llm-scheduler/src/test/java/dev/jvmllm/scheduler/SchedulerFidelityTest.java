@@ -42,7 +42,8 @@ class SchedulerFidelityTest {
 
         List<GenerationResult> scheduled = new ArrayList<>();
         List<RecordingListener> listeners = new ArrayList<>();
-        try (Scheduler scheduler = new ContinuousBatchingScheduler(model, SchedulerOptions.defaults().withMaxSequences(8))) {
+        try (Scheduler scheduler = new ContinuousBatchingScheduler(model, SchedulerOptions.defaults().withMaxSequences(8)
+                .withPrefixCache(false))) {
             ExecutorService submitters = Executors.newFixedThreadPool(4);
             CountDownLatch start = new CountDownLatch(1);
             List<Future<GenerationHandle>> handles = new ArrayList<>();

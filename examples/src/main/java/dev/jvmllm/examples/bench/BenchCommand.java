@@ -141,12 +141,45 @@ public final class BenchCommand implements Callable<Integer> {
     @Option(names = "--embeddings", description = "bench --model as an embedding model (implied when it is one)")
     boolean embeddings;
 
+    @Option(names = "--workload", paramLabel = "NAME", defaultValue = "paths",
+            description = {"paths: every path on one prompt (the default);",
+                    "multi-turn: " + ConversationBench.CONVERSATIONS + " concurrent chats of " + ConversationBench.TURNS
+                            + " turns, time to first token per turn with the prefix cache on and off (answers of"
+                            + " --tokens);",
+                    "long-prompts: the inter-token latency of " + ConversationBench.STREAMS + " decoding streams while"
+                            + " prompts of " + ConversationBench.LONG_PROMPT_TOKENS + " tokens arrive, split into"
+                            + " chunks of --chunk tokens and not"})
+    String workload;
+
+    @Option(names = "--chunk", paramLabel = "N", defaultValue = "64",
+            description = "long-prompts: the token budget of a step; default: ${DEFAULT-VALUE}")
+    int chunk;
+
     @Override
     public Integer call() throws Exception {
         if (embeddings || model.isEmbeddingModel()) {
             return measureEmbeddings();
         }
+        if (!workload.equals("paths")) {
+            return measureWorkload();
+        }
         return blockRows != null ? measureBlock() : measureEveryBlock();
+    }
+
+    /** A scheduler workload with its feature on and off, in this JVM (one scheduler at a time). */
+    private int measureWorkload() throws Exception {
+        SchedulerOptions options = schedulerOptions.applyTo(SchedulerOptions.defaults())
+                .withContextSize(model.contextSize() > 0 ? model.contextSize() : 2048).withThreads(model.threads());
+        try (dev.jvmllm.api.Model opened = model.open()) {
+            ConversationBench bench = new ConversationBench(opened, options, tokens, System.out);
+            switch (workload) {
+                case "multi-turn" -> bench.multiTurn(runs);
+                case "long-prompts" -> bench.longPrompts(chunk, 2, runs);
+                default -> throw new ParameterException(spec.commandLine(), "unknown --workload " + workload
+                        + ": paths, multi-turn or long-prompts");
+            }
+        }
+        return 0;
     }
 
     /** Sentences per second of an embedding model, in this JVM: one model, no llama.cpp thread pools to keep apart. */

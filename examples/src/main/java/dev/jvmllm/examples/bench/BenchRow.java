@@ -1,6 +1,5 @@
 package dev.jvmllm.examples.bench;
 
-import java.util.Arrays;
 import java.util.List;
 
 /**
@@ -59,8 +58,7 @@ public record BenchRow(String library, int threads, int decodeThreads, String kv
         for (int i = 0; i < ratios.length; i++) {
             ratios[i] = runTokensPerSecond.get(i) / base.runTokensPerSecond().get(i);
         }
-        Arrays.sort(ratios);
-        return ratios[ratios.length / 2];
+        return Stats.median(ratios);
     }
 
     /**
@@ -76,8 +74,7 @@ public record BenchRow(String library, int threads, int decodeThreads, String kv
             double seconds = tokens / runTokensPerSecond.get(i) - base.tokens() / base.runTokensPerSecond().get(i);
             extra[i] = seconds * 1000 / rounds;
         }
-        Arrays.sort(extra);
-        return extra[extra.length / 2];
+        return Stats.median(extra);
     }
 
     /**

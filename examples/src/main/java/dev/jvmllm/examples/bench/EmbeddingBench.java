@@ -108,7 +108,7 @@ final class EmbeddingBench implements AutoCloseable {
             for (int run = 0; run < runs; run++) {
                 ratios[run] = rates[p][run] / rates[0][run];
             }
-            rows.add(new Row(paths.get(p).name(), paths.get(p).concurrency(), median(rates[p]), median(ratios),
+            rows.add(new Row(paths.get(p).name(), paths.get(p).concurrency(), Stats.median(rates[p]), Stats.median(ratios),
                     rates[p].clone()));
         }
         print(out, rows, runs);
@@ -133,8 +133,8 @@ final class EmbeddingBench implements AutoCloseable {
             single[run] = secondsOf(one, 8) / 8;
             batched[run] = secondsOf(many, 1);
         }
-        double perToken = (median(batched) - median(single)) / (PROBE_TOKENS * (CONCURRENT - 1));
-        double fixed = median(single) - PROBE_TOKENS * perToken;
+        double perToken = (Stats.median(batched) - Stats.median(single)) / (PROBE_TOKENS * (CONCURRENT - 1));
+        double fixed = Stats.median(single) - PROBE_TOKENS * perToken;
         double meanTokens = sentences.stream().mapToInt(s -> s.length).average().orElse(0);
         out.printf("a pass: %.2f ms + %.1f us a token (fitted from passes of 1 and %d inputs of %d tokens); batching"
                         + " saves the fixed part, so on sentences of %.1f tokens it gains at most %.2fx%n",
@@ -233,12 +233,6 @@ final class EmbeddingBench implements AutoCloseable {
         out.printf("batcher x%d / direct x1 %8.2fx  (floor %.2fx)%n", CONCURRENT, batched.ratioToDirect(), BATCHED_FLOOR);
     }
 
-    private static double median(double[] values) {
-        double[] sorted = values.clone();
-        Arrays.sort(sorted);
-        int n = sorted.length;
-        return n % 2 == 1 ? sorted[n / 2] : (sorted[n / 2 - 1] + sorted[n / 2]) / 2;
-    }
 
     @Override
     public void close() {

@@ -13,8 +13,14 @@ public final class SchedulerOptionsMixin {
                     + " default: 1000 (SchedulerOptions.idleSpin)")
     Long idleSpinMicros;
 
+    @Option(names = "--no-prefix-cache",
+            description = "compute every prompt in full instead of reusing the KV cache of a finished request that"
+                    + " began the same way (SchedulerOptions.prefixCache)")
+    boolean noPrefixCache;
+
     /** {@code options} with what was given on the command line. */
     public SchedulerOptions applyTo(SchedulerOptions options) {
-        return idleSpinMicros == null ? options : options.withIdleSpin(Duration.of(idleSpinMicros, ChronoUnit.MICROS));
+        SchedulerOptions applied = noPrefixCache ? options.withPrefixCache(false) : options;
+        return idleSpinMicros == null ? applied : applied.withIdleSpin(Duration.of(idleSpinMicros, ChronoUnit.MICROS));
     }
 }

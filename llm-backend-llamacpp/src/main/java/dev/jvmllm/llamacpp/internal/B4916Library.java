@@ -195,6 +195,12 @@ public final class B4916Library extends LlamaLibrary {
         return params;
     }
 
+    /** Always: b4916 keeps every cell of a sliding-window model and masks the window in attention. */
+    @Override
+    public boolean canKeepPrefix(MemorySegment memory, MemorySegment model, int sequence, int length) {
+        return true;
+    }
+
     /** No: see {@link LlamaLibrary#canMeanPool()}. */
     @Override
     public boolean canMeanPool() {

@@ -121,6 +121,8 @@ public final class CurrentLibrary extends LlamaLibrary {
     private final MethodHandle memorySeqRm;
     private final MethodHandle memorySeqCp;
     private final MethodHandle memoryClear;
+    private final MethodHandle memorySeqPosMin;
+    private final MethodHandle modelNSwa;
     private final MethodHandle modelNEmbdOut;
     private final MethodHandle quantizeDefaultParams;
     private final MethodHandle modelQuantize;
@@ -131,6 +133,8 @@ public final class CurrentLibrary extends LlamaLibrary {
         memorySeqRm = bind("llama_memory_seq_rm", FunctionDescriptor.of(JAVA_BOOLEAN, ADDRESS, JAVA_INT, JAVA_INT, JAVA_INT));
         memorySeqCp = bind("llama_memory_seq_cp", FunctionDescriptor.ofVoid(ADDRESS, JAVA_INT, JAVA_INT, JAVA_INT, JAVA_INT));
         memoryClear = bind(MEMORY_CLEAR, FunctionDescriptor.ofVoid(ADDRESS, JAVA_BOOLEAN));
+        memorySeqPosMin = bind("llama_memory_seq_pos_min", FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_INT));
+        modelNSwa = bind("llama_model_n_swa", FunctionDescriptor.of(JAVA_INT, ADDRESS));
         modelNEmbdOut = bind("llama_model_n_embd_out", FunctionDescriptor.of(JAVA_INT, ADDRESS));
         quantizeDefaultParams = bind("llama_model_quantize_default_params", FunctionDescriptor.of(QUANTIZE_PARAMS));
         modelQuantize = bind("llama_model_quantize", FunctionDescriptor.of(JAVA_INT, ADDRESS, ADDRESS, ADDRESS));
@@ -231,6 +235,26 @@ public final class CurrentLibrary extends LlamaLibrary {
     @Override
     public boolean canMeanPool() {
         return true;
+    }
+
+    /**
+     * A model with a sliding window ({@code llama_model_n_swa > 0}, such as Gemma 3) keeps only
+     * about a window of cells in its sliding-window layers: the cut must leave a whole window of
+     * cells before it, from the oldest position the sequence still holds
+     * ({@code llama_memory_seq_pos_min}), as llama-server checks before it reuses a slot's cache.
+     */
+    @Override
+    public boolean canKeepPrefix(MemorySegment memory, MemorySegment model, int sequence, int length) {
+        try {
+            int window = (int) modelNSwa.invokeExact(model);
+            if (window <= 0) {
+                return true;
+            }
+            int oldest = (int) memorySeqPosMin.invokeExact(memory, sequence);
+            return oldest <= Math.max(0, length - window);
+        } catch (Throwable t) {
+            throw rethrow(t);
+        }
     }
 
     /** {@code llama_memory_clear(memory, true)}: the data too, not only the cells' metadata. */

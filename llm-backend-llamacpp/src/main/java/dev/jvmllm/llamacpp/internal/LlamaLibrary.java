@@ -371,6 +371,14 @@ public abstract sealed class LlamaLibrary permits B4916Library, CurrentLibrary {
     /** Gives an empty {@code target} every cell of {@code source}: shared cells in one cache, a copy between caches. */
     public abstract void seqCp(MemorySegment memory, int source, int target);
 
+    /**
+     * Whether a sequence cut to its first {@code length} tokens still has every cell that the
+     * tokens after them attend to. Always, where the cache keeps every token; a sliding-window
+     * cache that dropped cells before its window has them only when the cut leaves a window's
+     * worth of cells before it.
+     */
+    public abstract boolean canKeepPrefix(MemorySegment memory, MemorySegment model, int sequence, int length);
+
     /** How many KV cells hold tokens, where the library can say. */
     public abstract Optional<Integer> usedCells(MemorySegment context);
 

@@ -168,6 +168,40 @@ final class KvCache implements AutoCloseable {
         isParked[target] = true;
     }
 
+    /**
+     * Keeps the first {@code length} of the {@code held} tokens of a sequence: in its batch row the
+     * later real slots become holes; a parked sequence is packed anew for its shorter length.
+     */
+    void truncate(int sequence, int held, int length) {
+        if (length == held) {
+            return;
+        }
+        if (length == 0) {
+            release(sequence);
+            return;
+        }
+        int row = rowOf[sequence];
+        if (row >= 0) {
+            byte[] real = mask[row];
+            int kept = 0;
+            for (int s = 0; s < slots; s++) {
+                if (real[s] != 0 && kept++ >= length) {
+                    real[s] = 0;
+                }
+            }
+        } else if (isParked[sequence]) {
+            // [tensor][kvHeads][held][headDim] becomes [tensor][kvHeads][length][headDim]: every block moves towards the start
+            FloatBuffer buffer = parked[sequence].floats((long) tensors * kvHeads * held * headDim);
+            float[] run = new float[length * headDim];
+            for (int block = 0; block < tensors * kvHeads; block++) {
+                buffer.get(block * held * headDim, run);
+                buffer.put(block * length * headDim, run);
+            }
+        } else {
+            throw new IllegalStateException("sequence " + sequence + " holds " + held + " tokens but has no cache");
+        }
+    }
+
     /** Drops every sequence. */
     void releaseAll() {
         Arrays.fill(isParked, false);

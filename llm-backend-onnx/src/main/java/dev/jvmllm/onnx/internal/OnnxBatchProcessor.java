@@ -133,6 +133,16 @@ final class OnnxBatchProcessor implements BatchProcessor {
         cache.copy(source, target, positions.next(target));
     }
 
+    /** Always possible: the cache keeps every token of a sequence. */
+    @Override
+    public boolean truncateSequence(int sequence, int length) {
+        checkOpen();
+        positions.checkTruncation(sequence, length);
+        cache.truncate(sequence, positions.next(sequence), length);
+        positions.truncate(sequence, length);
+        return true;
+    }
+
     @Override
     public void releaseSequence(int sequence) {
         checkOpen();

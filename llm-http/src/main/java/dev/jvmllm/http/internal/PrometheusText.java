@@ -46,6 +46,10 @@ final class PrometheusText {
         counter("jvmllm_prompt_tokens_total", "Prompt tokens run through the model.", metrics.promptTokens());
         counter("jvmllm_generated_tokens_total", "Tokens generated.", metrics.generatedTokens());
         counter("jvmllm_steps_total", "Forward passes run.", metrics.steps());
+        counter("jvmllm_prefix_cache_queries_total", "Prompt tokens looked up in the prefix cache.",
+                metrics.prefixCacheQueriedTokens());
+        counter("jvmllm_prefix_cache_hits_total", "Prompt tokens a cached prefix held, not computed again.",
+                metrics.prefixCacheHitTokens());
         summary("jvmllm_queue_time_seconds", "Time from submit to the request's first forward pass.",
                 metrics.queueTime());
         summary("jvmllm_time_to_first_token_seconds", "Time from submit to the first generated token.",

@@ -40,6 +40,8 @@ interface ResponseFormat {
     /**
      * {@code usage} in the OpenAI shape, {@code /generate} uses it too: the choices share one
      * prompt, computed once, so it counts once; their completions add up.
+     * {@code prompt_tokens_details.cached_tokens} says how many of the prompt's tokens a cached
+     * prefix held (OpenAI's field for its prompt caching).
      */
     static void writeUsage(JsonGenerator json, List<GenerationResult> choices) throws IOException {
         int prompt = choices.getFirst().promptTokens();
@@ -51,6 +53,9 @@ interface ResponseFormat {
         json.writeNumberField("prompt_tokens", prompt);
         json.writeNumberField("completion_tokens", completion);
         json.writeNumberField("total_tokens", prompt + completion);
+        json.writeObjectFieldStart("prompt_tokens_details");
+        json.writeNumberField("cached_tokens", choices.getFirst().cachedPromptTokens());
+        json.writeEndObject();
         json.writeEndObject();
     }
 }

@@ -6,6 +6,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.util.function.Consumer;
+import java.util.function.Predicate;
 
 /**
  * The generations that hold a sequence of the processor, in the order they were admitted, and
@@ -56,9 +57,22 @@ public final class ActiveSequences {
         while (inUse[id]) {
             id++;
         }
+        admit(generation, id);
+    }
+
+    /** Gives the generation that free sequence id and appends it. */
+    public void admit(Generation generation, int id) {
+        if (inUse[id]) {
+            throw new IllegalStateException("sequence " + id + " is in use");
+        }
         inUse[id] = true;
         generation.start(id);
         members[size++] = generation;
+    }
+
+    /** Whether a generation holds the sequence id. */
+    public boolean isInUse(int id) {
+        return inUse[id];
     }
 
     /**
@@ -86,21 +100,25 @@ public final class ActiveSequences {
     }
 
     /**
-     * Removes the generations that have ended, releases their sequences in the processor and
-     * hands each to {@code retired}: a sequence is free again before anyone hears of its end.
+     * Removes the generations that have ended, releases their sequences in the processor unless
+     * {@code kept} keeps them (for the prefix cache), and hands each to {@code retired}: a
+     * sequence is free again before anyone hears of its end.
      */
-    public void retireEnded(BatchProcessor processor, Consumer<Generation> retired) {
+    public void retireEnded(BatchProcessor processor, Predicate<Generation> kept, Consumer<Generation> retired) {
         for (int i = size - 1; i >= 0; i--) {
             Generation generation = members[i];
             if (generation.isEnded()) {
                 removeAt(i);
-                release(processor, generation.sequence());
+                if (!kept.test(generation)) {
+                    release(processor, generation.sequence());
+                }
                 retired.accept(generation);
             }
         }
     }
 
-    private static void release(BatchProcessor processor, int sequence) {
+    /** Releases a sequence in the processor; a failure is logged, the id stays usable. */
+    public static void release(BatchProcessor processor, int sequence) {
         try {
             processor.releaseSequence(sequence);
         } catch (RuntimeException e) {

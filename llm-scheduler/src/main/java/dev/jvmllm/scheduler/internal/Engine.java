@@ -21,6 +21,7 @@ import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Consumer;
 import java.util.function.LongSupplier;
+import java.util.function.Predicate;
 
 /**
  * The continuous-batching loop of one processor. {@link #run()} runs on one platform thread that
@@ -55,7 +56,10 @@ public final class Engine implements Runnable {
     private final ActiveSequences active;
     private final ScheduledRequest[] bySequence;
     private final StepPlanner planner;
+    /** Null when prefix caching is off. */
+    private final PrefixCache cache;
     private final Consumer<Generation> retired = this::retired;
+    private final Predicate<Generation> keptForCache = this::keepForCache;
     private boolean shuttingDown;
     private long shutdownDeadline;
 
@@ -63,9 +67,11 @@ public final class Engine implements Runnable {
      * @param processor the processor it drives and, at the end, closes
      * @param maxQueued how many requests may wait for a sequence
      * @param idleSpin how long to look for a command before blocking, once out of work
+     * @param prefixCache keep finished requests' KV caches for requests that start with the same tokens
      * @param clock {@link System#nanoTime()}, or a test's clock; the generations' factory must use the same
      */
-    public Engine(BatchProcessor processor, int maxQueued, Duration idleSpin, SchedulerStats stats, LongSupplier clock) {
+    public Engine(BatchProcessor processor, int maxQueued, Duration idleSpin, boolean prefixCache, SchedulerStats stats,
+                  LongSupplier clock) {
         this.processor = processor;
         this.stats = stats;
         this.clock = clock;
@@ -77,6 +83,7 @@ public final class Engine implements Runnable {
         this.active = new ActiveSequences(sequences);
         this.bySequence = new ScheduledRequest[sequences];
         this.planner = new StepPlanner(processor, processor.options().maxBatchTokens(), sequences);
+        this.cache = prefixCache ? new PrefixCache(sequences) : null;
     }
 
     /**
@@ -239,10 +246,28 @@ public final class Engine implements Runnable {
         active.endOverdue(now, graceOver);
     }
 
-    /** Removes ended generations, releases their sequences and completes their requests. */
+    /** Removes ended generations, releases (or caches) their sequences and completes their requests. */
     private void retireEnded() {
-        active.retireEnded(processor, retired);
+        active.retireEnded(processor, keptForCache, retired);
         activeCount = active.size();
+    }
+
+    /**
+     * Keeps an ended generation's KV cache in the prefix cache, unless caching is off, it failed
+     * (a failed pass leaves its cache in an unknown state), it computed nothing, or the processor
+     * holds other than the tokens it computed.
+     */
+    private boolean keepForCache(Generation generation) {
+        if (cache == null || shuttingDown || generation.failure() != null) {
+            return false;
+        }
+        int[] tokens = generation.computedTokens();
+        int sequence = generation.sequence();
+        if (tokens.length == 0 || processor.nextPosition(sequence) != tokens.length) {
+            return false;
+        }
+        cache.keep(sequence, tokens);
+        return true;
     }
 
     private void retired(Generation generation) {
@@ -268,12 +293,59 @@ public final class Engine implements Runnable {
             }
             for (int i = 0; i < group; i++) {
                 ScheduledRequest request = waiting.poll();
-                active.admit(request.generation());
+                admit(request.generation());
                 request.admitted();
                 bySequence[request.generation().sequence()] = request;
             }
         }
         activeCount = active.size();
+    }
+
+    /**
+     * Starts a generation on a sequence: with prefix caching, the cached sequence that shares the
+     * longest prefix with its prompt, cut to that prefix; else a free empty sequence, or, when the
+     * free ones all hold cached prefixes, the least recently used of them, released. A choice that
+     * is to get another's KV cache starts empty.
+     */
+    private void admit(Generation generation) {
+        if (cache == null) {
+            active.admit(generation);
+            return;
+        }
+        int reused = 0;
+        if (!generation.isPrefillSharer()) {
+            PrefixCache.Match match = cache.longestMatch(generation);
+            if (match != null) {
+                // the prompt's last token is computed in any case: its logits give the first token
+                int length = Math.min(match.length(), generation.promptLength() - 1);
+                cache.remove(match.sequence());
+                if (length > 0 && processor.truncateSequence(match.sequence(), length)) {
+                    active.admit(generation, match.sequence());
+                    generation.startFromCache(length);
+                    reused = length;
+                } else {
+                    // nothing to reuse, or the cache cannot keep just the prefix (a sliding window dropped cells it needs)
+                    ActiveSequences.release(processor, match.sequence());
+                }
+            }
+            stats.prefixCacheQueried(generation.promptLength(), reused);
+        }
+        if (reused == 0) {
+            active.admit(generation, emptySequence());
+        }
+    }
+
+    /** A sequence that no generation holds, empty: one without a cached prefix, else the least recently used one, released. */
+    private int emptySequence() {
+        for (int id = 0; id < bySequence.length; id++) {
+            if (!active.isInUse(id) && !cache.holds(id)) {
+                return id;
+            }
+        }
+        int evicted = cache.leastRecentlyUsed();
+        cache.remove(evicted);
+        ActiveSequences.release(processor, evicted);
+        return evicted;
     }
 
     /** The first waiting request and the choices right behind it that wait for its prefill. */

@@ -74,6 +74,8 @@ public final class Generation {
     private int[] tokens; // the prompt, then the generated tokens
     private int known; // valid entries of tokens
     private int computed; // how many of them the model has seen, i.e. are in the sequence's KV cache
+    private int cachedPromptTokens; // how many of the prompt's tokens a cached prefix held at the start
+    private boolean reachedBatch; // whether any of its tokens has been computed, or its prompt came from another choice
     private boolean awaitingLogits;
     private int sequence = -1;
     private FinishReason finishReason; // set once, when it ends normally
@@ -136,6 +138,41 @@ public final class Generation {
         sequence = sequenceId;
     }
 
+    /**
+     * Continues from a cached prefix: the sequence it {@linkplain #start started} on holds the
+     * first {@code length} tokens of its prompt already, so only the rest is computed.
+     *
+     * @param length less than the prompt's length: the last prompt token must be computed for its logits
+     */
+    public void startFromCache(int length) {
+        if (sequence < 0 || computed != 0 || length < 0 || length >= promptLength) {
+            throw new IllegalStateException("a cached prefix of " + length + " tokens cannot start a generation that is "
+                    + (sequence < 0 ? "not started" : "at token " + computed) + " with a prompt of " + promptLength);
+        }
+        computed = length;
+        cachedPromptTokens = length;
+    }
+
+    /** How many tokens the prompt shares from the start with {@code cached}. */
+    public int commonPrefixLength(int[] cached) {
+        int limit = Math.min(promptLength, cached.length);
+        int length = 0;
+        while (length < limit && tokens[length] == cached[length]) {
+            length++;
+        }
+        return length;
+    }
+
+    /** The tokens the sequence's KV cache holds: the prompt and the generated tokens computed so far. */
+    public int[] computedTokens() {
+        return Arrays.copyOf(tokens, computed);
+    }
+
+    /** Whether it is a later choice that is to get the first choice's KV cache rather than compute its prompt. */
+    public boolean isPrefillSharer() {
+        return prefillSource != null;
+    }
+
     /** The processor's sequence id; -1 before {@link #start}. */
     public int sequence() {
         return sequence;
@@ -177,7 +214,8 @@ public final class Generation {
         if (count <= 0) {
             return 0;
         }
-        if (computed == 0) {
+        if (!reachedBatch) {
+            reachedBatch = true;
             firstBatchNanos = now;
             stats.queued(now - submittedNanos);
         }
@@ -255,6 +293,7 @@ public final class Generation {
             return;
         }
         computed = promptLength;
+        reachedBatch = true;
         firstBatchNanos = source.firstBatchNanos;
         stats.queued(firstBatchNanos - submittedNanos);
         accept(logits, now);
@@ -386,14 +425,14 @@ public final class Generation {
         }
         if (result == null) {
             result = new GenerationResult(text.toString(), Arrays.copyOfRange(tokens, promptLength, known), finishReason,
-                    promptLength, timings(), logprobs);
+                    promptLength, timings(), logprobs, cachedPromptTokens);
         }
         return result;
     }
 
     private Timings timings() {
         // a request that never reached a batch (or a token) waited for its whole life
-        Duration queued = Duration.ofNanos((computed > 0 ? firstBatchNanos : endNanos) - submittedNanos);
+        Duration queued = Duration.ofNanos((reachedBatch ? firstBatchNanos : endNanos) - submittedNanos);
         Duration firstToken = Duration.ofNanos((generated() > 0 ? firstTokenNanos : endNanos) - submittedNanos);
         return new Timings(queued, firstToken, Duration.ofNanos(endNanos - submittedNanos));
     }

@@ -18,6 +18,8 @@ public final class SchedulerStats {
     private final LongAdder promptTokens = new LongAdder();
     private final LongAdder generatedTokens = new LongAdder();
     private final LongAdder steps = new LongAdder();
+    private final LongAdder prefixCacheQueried = new LongAdder();
+    private final LongAdder prefixCacheHits = new LongAdder();
     private final Latency queueTime = new Latency();
     private final Latency timeToFirstToken = new Latency();
     private final Latency interTokenLatency = new Latency();
@@ -36,6 +38,12 @@ public final class SchedulerStats {
 
     public void promptTokensProcessed(int count) {
         promptTokens.add(count);
+    }
+
+    /** A prompt of {@code promptTokens} was looked up in the prefix cache, and {@code hitTokens} of them were there. */
+    public void prefixCacheQueried(int promptTokens, int hitTokens) {
+        prefixCacheQueried.add(promptTokens);
+        prefixCacheHits.add(hitTokens);
     }
 
     public void stepRun() {
@@ -66,7 +74,7 @@ public final class SchedulerStats {
     /** A snapshot with the two gauges the owner knows. */
     public SchedulerMetrics snapshot(int queueDepth, int activeSequences) {
         return new SchedulerMetrics(queueDepth, activeSequences, submitted.sum(), rejected.sum(), finished.sum(),
-                promptTokens.sum(), generatedTokens.sum(), steps.sum(),
+                promptTokens.sum(), generatedTokens.sum(), steps.sum(), prefixCacheQueried.sum(), prefixCacheHits.sum(),
                 queueTime.snapshot(), timeToFirstToken.snapshot(), interTokenLatency.snapshot());
     }
 

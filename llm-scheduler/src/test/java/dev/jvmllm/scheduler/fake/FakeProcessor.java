@@ -52,6 +52,10 @@ public final class FakeProcessor implements BatchProcessor {
     public record Release(int afterCall, int sequence) {
     }
 
+    /** A {@link #truncateSequence truncation} that was made. */
+    public record Truncation(int sequence, int from, int to) {
+    }
+
     private final FakeModel model;
     private final ProcessorOptions options;
     private final SequencePositions positions;
@@ -62,6 +66,9 @@ public final class FakeProcessor implements BatchProcessor {
     private final List<Call> callLog = Collections.synchronizedList(new ArrayList<>());
     private final List<Release> releases = Collections.synchronizedList(new ArrayList<>());
     private final List<Copy> copies = Collections.synchronizedList(new ArrayList<>());
+    private final List<Truncation> truncations = Collections.synchronizedList(new ArrayList<>());
+    /** Like a sliding-window cache that dropped its old cells: no sequence can be cut short. */
+    private volatile boolean refusesTruncation;
     private volatile Hook hook = call -> { };
     private volatile boolean closed;
     private int rowCount;
@@ -94,6 +101,17 @@ public final class FakeProcessor implements BatchProcessor {
         synchronized (releases) {
             return List.copyOf(releases);
         }
+    }
+
+    public List<Truncation> truncations() {
+        synchronized (truncations) {
+            return List.copyOf(truncations);
+        }
+    }
+
+    /** From now on {@link #truncateSequence} refuses every cut, as a sliding-window cache may. */
+    public void refuseTruncation() {
+        refusesTruncation = true;
     }
 
     public List<Copy> copies() {
@@ -169,6 +187,21 @@ public final class FakeProcessor implements BatchProcessor {
         positions.copy(source, target);
         System.arraycopy(histories[source], 0, histories[target], 0, positions.next(source));
         copies.add(new Copy(calls.get(), source, target));
+    }
+
+    @Override
+    public boolean truncateSequence(int sequence, int length) {
+        positions.checkTruncation(sequence, length);
+        int held = positions.next(sequence);
+        if (length == held) {
+            return true;
+        }
+        if (refusesTruncation) {
+            return false;
+        }
+        positions.truncate(sequence, length);
+        truncations.add(new Truncation(sequence, held, length));
+        return true;
     }
 
     @Override
