@@ -6,7 +6,8 @@
 #   llama.cpp  a current prebuilt llama.cpp (release v0.5.0) from the npm registry
 #              (@node-llama-cpp/<platform> 3.22.1): libllama, libggml and the CPU-variant backends
 #   reference  node-llama-cpp 3.22.1 (npm), llama.cpp's own JavaScript binding of the same release:
-#              the tests' reference output for the current library (java-llama.cpp is b4916's)
+#              the tests' reference output for the current library (java-llama.cpp is b4916's); and
+#              prometheus_client 0.21.1 (PyPI), whose text-format parser reads /metrics in the tests
 # Every file is checked against its SHA-256; a file already in the cache with the right hash is kept.
 #
 #   scripts/fetch.sh [models] [llama.cpp] [reference] [--cuda] [--print-env]
@@ -29,6 +30,8 @@ MINILM_VERSION=1.19.0-beta29
 MINILM_SHA=759c3cd2b7fe7e93933ad23c4c9181b7396442a2ed746ec7c1d46192c469c46e
 MINILM_Q_SHA=afdb6f1a0e45b715d0bb9b11772f032c399babd23bfc31fed1c170afc848bdb1
 MINILM_TOKENIZER_SHA=da0e79933b9ed51798a3ae27893d3c5fa4a201126cef75586296df9b4d2c62a0
+PROMETHEUS_CLIENT=prometheus_client-0.21.1-py3-none-any.whl
+PROMETHEUS_CLIENT_SHA=594b45c410d6f4f8888940fe80b5cc2521b305a1fafe1c58609ef715a001f301
 
 say() { echo "fetch: $*" >&2; }
 die() { echo "fetch: $*" >&2; exit 1; }
@@ -169,6 +172,19 @@ install_reference() {
   touch "$dir/.complete"
 }
 
+# fetch_prometheus_client: the pure-Python wheel, which Python imports from the zip itself (PYTHONPATH=WHEEL)
+fetch_prometheus_client() {
+  local target="$cache/python/$PROMETHEUS_CLIENT"
+  if has "$target" "$PROMETHEUS_CLIENT_SHA"; then return; fi
+  need python3 "prometheus_client (from PyPI)"
+  say "prometheus_client 0.21.1 from PyPI (the reference parser of /metrics)"
+  local tmp; tmp="$(scratch)"
+  pip_download "$tmp" "prometheus_client==0.21.1"
+  mkdir -p "$cache/python"
+  place "$tmp/$PROMETHEUS_CLIENT" "$target" "$PROMETHEUS_CLIENT_SHA"
+  rm -rf "$tmp"
+}
+
 llama_library() { # the libllama file of an installed package directory
   local dir="$cache/llama.cpp/$LLAMA_RELEASE/$1"
   ls "$dir"/libllama.*so "$dir"/libllama.*dylib "$dir"/libllama*.so 2>/dev/null | grep -v common | head -n 1
@@ -182,6 +198,7 @@ print_env() {
   echo "export LLM_TEST_MINILM_Q='$models/all-MiniLM-L6-v2-q'"
   echo "export LLM_TEST_LLAMA_LIBRARY='$(llama_library "$package")'"
   echo "export LLM_TEST_NODE_LLAMA_CPP='$cache/node-llama-cpp/$NLC_VERSION'"
+  echo "export LLM_TEST_PROMETHEUS_CLIENT='$cache/python/$PROMETHEUS_CLIENT'"
 }
 
 want_models=0 want_llama=0 want_reference=0 cuda=0 env=0
@@ -205,6 +222,6 @@ if [ "$want_llama" = 1 ]; then
   install_llama "$(llama_package)"
   [ "$cuda" = 1 ] && install_llama "$(llama_package -cuda)"
 fi
-[ "$want_reference" = 1 ] && install_reference
+[ "$want_reference" = 1 ] && install_reference && fetch_prometheus_client
 [ "$env" = 1 ] && print_env
 exit 0

@@ -227,7 +227,7 @@ class EmbeddingsEndpointTest {
 
         ok("{\"input\": [\"one\", \"two\"]}");
         String metrics = http.get("/metrics").body();
-        assertThat(metrics).containsPattern("jvmllm_embedding_inputs_total\\{model=\"" + NAME + "\"} [1-9][0-9]*\n")
+        assertThat(metrics).containsPattern("jvmllm_embedding_inputs_total\\{model=\"" + NAME + "\"} [1-9][0-9]*\\.0\n")
                 .contains("jvmllm_prompt_tokens_total{model=\"stories260K\"}");
         // generation still answers beside embeddings
         HttpResponse<String> completion = http.post("/v1/completions", "{\"prompt\": \"Once\", \"max_tokens\": 2}");

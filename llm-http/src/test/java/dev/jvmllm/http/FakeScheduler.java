@@ -10,7 +10,7 @@ import dev.jvmllm.api.LlmException;
 import dev.jvmllm.api.Model;
 import dev.jvmllm.api.Scheduler;
 import dev.jvmllm.api.SchedulerMetrics;
-import dev.jvmllm.api.SchedulerMetrics.LatencyStats;
+import dev.jvmllm.api.SchedulerMetrics.Histogram;
 import dev.jvmllm.api.Timings;
 
 import java.time.Duration;
@@ -34,8 +34,10 @@ final class FakeScheduler implements Scheduler {
     /** The scripted tokens' texts; token i has id {@code 100 + i}. */
     static final List<String> SCRIPT = List.of("Once", " upon", " a", " time", ".");
     static final Timings TIMINGS = new Timings(Duration.ofMillis(1), Duration.ofMillis(2), Duration.ofMillis(3));
-    static final SchedulerMetrics METRICS = new SchedulerMetrics(2, 3, 40, 5, 33, 700, 1200, 900, 650, 320,
-            new LatencyStats(33, 1.5, 0.25), new LatencyStats(33, 3.0, 0.5), new LatencyStats(1100, 2.2, 0.01));
+    /** Histograms over two bounds: 1 at or below 0.1, 2 at or below 1, 3 above. */
+    static final Histogram LATENCY = new Histogram(new double[] {0.1, 1.0}, new long[] {1, 2, 3}, 9.5, 4.0);
+    static final SchedulerMetrics METRICS = new SchedulerMetrics(2, 3, 40, 5, 33, 700, 1200, 900, 650, 320, 1500, 4096,
+            LATENCY, LATENCY, LATENCY, LATENCY, LATENCY, LATENCY);
 
     private final FakeModel model = new FakeModel();
     private final ExecutorService engine = Executors.newSingleThreadExecutor(r -> new Thread(r, "fake-engine"));

@@ -55,61 +55,38 @@ class InfoEndpointsTest {
 
         assertThat(response.statusCode()).isEqualTo(200);
         assertThat(response.headers().firstValue("Content-Type")).hasValue("text/plain; version=0.0.4; charset=utf-8");
-        assertThat(response.body()).isEqualTo("""
+        assertThat(response.body()).contains("""
                 # HELP jvmllm_queue_depth Requests waiting for a sequence.
                 # TYPE jvmllm_queue_depth gauge
-                jvmllm_queue_depth{model="fake-model"} 2
-                # HELP jvmllm_active_sequences Requests generating now.
-                # TYPE jvmllm_active_sequences gauge
-                jvmllm_active_sequences{model="fake-model"} 3
-                # HELP jvmllm_requests_submitted_total Requests accepted by the scheduler.
+                jvmllm_queue_depth{model="fake-model"} 2.0
+                """, """
                 # TYPE jvmllm_requests_submitted_total counter
-                jvmllm_requests_submitted_total{model="fake-model"} 40
-                # HELP jvmllm_requests_rejected_total Requests refused because the queue was full.
-                # TYPE jvmllm_requests_rejected_total counter
-                jvmllm_requests_rejected_total{model="fake-model"} 5
-                # HELP jvmllm_requests_finished_total Requests ended for any reason, failures included.
-                # TYPE jvmllm_requests_finished_total counter
-                jvmllm_requests_finished_total{model="fake-model"} 33
-                # HELP jvmllm_prompt_tokens_total Prompt tokens run through the model.
-                # TYPE jvmllm_prompt_tokens_total counter
-                jvmllm_prompt_tokens_total{model="fake-model"} 700
-                # HELP jvmllm_generated_tokens_total Tokens generated.
-                # TYPE jvmllm_generated_tokens_total counter
-                jvmllm_generated_tokens_total{model="fake-model"} 1200
-                # HELP jvmllm_steps_total Forward passes run.
-                # TYPE jvmllm_steps_total counter
-                jvmllm_steps_total{model="fake-model"} 900
-                # HELP jvmllm_prefix_cache_queries_total Prompt tokens looked up in the prefix cache.
-                # TYPE jvmllm_prefix_cache_queries_total counter
-                jvmllm_prefix_cache_queries_total{model="fake-model"} 650
-                # HELP jvmllm_prefix_cache_hits_total Prompt tokens a cached prefix held, not computed again.
-                # TYPE jvmllm_prefix_cache_hits_total counter
-                jvmllm_prefix_cache_hits_total{model="fake-model"} 320
-                # HELP jvmllm_queue_time_seconds Time from submit to the request's first forward pass.
-                # TYPE jvmllm_queue_time_seconds summary
-                jvmllm_queue_time_seconds_sum{model="fake-model"} 1.5
-                jvmllm_queue_time_seconds_count{model="fake-model"} 33
-                # HELP jvmllm_queue_time_seconds_max The largest observation of jvmllm_queue_time_seconds.
-                # TYPE jvmllm_queue_time_seconds_max gauge
-                jvmllm_queue_time_seconds_max{model="fake-model"} 0.25
-                # HELP jvmllm_time_to_first_token_seconds Time from submit to the first generated token.
-                # TYPE jvmllm_time_to_first_token_seconds summary
-                jvmllm_time_to_first_token_seconds_sum{model="fake-model"} 3.0
-                jvmllm_time_to_first_token_seconds_count{model="fake-model"} 33
-                # HELP jvmllm_time_to_first_token_seconds_max The largest observation of jvmllm_time_to_first_token_seconds.
-                # TYPE jvmllm_time_to_first_token_seconds_max gauge
-                jvmllm_time_to_first_token_seconds_max{model="fake-model"} 0.5
-                # HELP jvmllm_inter_token_latency_seconds Time between consecutive tokens of a request.
-                # TYPE jvmllm_inter_token_latency_seconds summary
-                jvmllm_inter_token_latency_seconds_sum{model="fake-model"} 2.2
-                jvmllm_inter_token_latency_seconds_count{model="fake-model"} 1100
-                # HELP jvmllm_inter_token_latency_seconds_max The largest observation of jvmllm_inter_token_latency_seconds.
-                # TYPE jvmllm_inter_token_latency_seconds_max gauge
-                jvmllm_inter_token_latency_seconds_max{model="fake-model"} 0.01
-                # HELP jvmllm_http_requests_in_flight HTTP requests being answered, this one included.
-                # TYPE jvmllm_http_requests_in_flight gauge
-                jvmllm_http_requests_in_flight{model="fake-model"} 1
+                jvmllm_requests_submitted_total{model="fake-model"} 40.0
+                """, """
+                jvmllm_prefix_cache_hits_total{model="fake-model"} 320.0
+                """, """
+                jvmllm_kv_cache_tokens{model="fake-model"} 1500.0
+                """, """
+                # TYPE jvmllm_time_to_first_token_seconds histogram
+                jvmllm_time_to_first_token_seconds_bucket{model="fake-model",le="0.1"} 1
+                jvmllm_time_to_first_token_seconds_bucket{model="fake-model",le="1.0"} 3
+                jvmllm_time_to_first_token_seconds_bucket{model="fake-model",le="+Inf"} 6
+                jvmllm_time_to_first_token_seconds_count{model="fake-model"} 6
+                jvmllm_time_to_first_token_seconds_sum{model="fake-model"} 9.5
+                """, """
+                jvmllm_http_requests_in_flight{model="fake-model"} 1.0
                 """);
+    }
+
+    @Test
+    void metricsAreOpenMetricsForAScraperThatAsksForIt() {
+        HttpResponse<String> response = fake.client.send(fake.client.request("/metrics")
+                .header("Accept", "application/openmetrics-text; version=1.0.0; charset=utf-8").GET());
+
+        assertThat(response.statusCode()).isEqualTo(200);
+        assertThat(response.headers().firstValue("Content-Type")).hasValueSatisfying(
+                type -> assertThat(type).startsWith("application/openmetrics-text"));
+        assertThat(response.body()).contains("# TYPE jvmllm_requests_submitted counter\n")
+                .contains("jvmllm_requests_submitted_total{model=\"fake-model\"} 40.0\n").endsWith("# EOF\n");
     }
 }

@@ -55,7 +55,13 @@ class MetricsTest {
             assertThat(metrics.queueTime().count()).isEqualTo(capacity);
             assertThat(metrics.timeToFirstToken().count()).isEqualTo(capacity);
             assertThat(metrics.interTokenLatency().count()).isEqualTo(generated - capacity);
-            assertThat(metrics.timeToFirstToken().maxSeconds()).isPositive();
+            assertThat(metrics.timeToFirstToken().max()).isPositive();
+            assertThat(metrics.endToEndLatency().count()).isEqualTo(capacity);
+            assertThat(metrics.requestPromptTokens().count()).isEqualTo(capacity);
+            assertThat(metrics.requestPromptTokens().sum()).isEqualTo(promptTokens);
+            assertThat(metrics.requestGeneratedTokens().sum()).isEqualTo(generated);
+            // prompts of 3 and 5 tokens (and 2): bucket "<= 5" holds both of the first two
+            assertThat(metrics.requestPromptTokens().counts()[2]).isEqualTo(2);
             assertThat(metrics.queueDepth()).isZero();
             assertThat(metrics.activeSequences()).isZero();
         }

@@ -62,6 +62,15 @@ public final class TestAssets {
                 "node-llama-cpp 3.22.1: run scripts/fetch.sh reference");
     }
 
+    /**
+     * The prometheus_client wheel, whose text-format parser the tests read {@code /metrics} with
+     * ({@code LLM_TEST_PROMETHEUS_CLIENT}; Python imports it from the wheel: {@code PYTHONPATH=wheel}).
+     */
+    public static Path prometheusClient() {
+        return require("LLM_TEST_PROMETHEUS_CLIENT", Optional.of(cache().resolve("python/prometheus_client-0.21.1-py3-none-any.whl")),
+                "prometheus_client 0.21.1: run scripts/fetch.sh reference");
+    }
+
     /** Whether a missing asset fails the test ({@value #REQUIRE_VARIABLE}{@code =1}). */
     public static boolean required() {
         return "1".equals(System.getenv(REQUIRE_VARIABLE));

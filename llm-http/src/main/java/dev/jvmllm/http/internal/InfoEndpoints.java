@@ -71,9 +71,11 @@ final class InfoEndpoints {
         });
     }
 
+    /** Prometheus text, or OpenMetrics where the scraper's {@code Accept} asks for it. */
     void metrics(HttpExchange exchange) throws IOException {
-        String text = PrometheusText.render(settings, inFlight.requests());
-        Responses.send(exchange, 200, PrometheusText.CONTENT_TYPE, text.getBytes(StandardCharsets.UTF_8));
+        PrometheusText.Exposition exposition = PrometheusText.render(settings, inFlight.requests(),
+                exchange.getRequestHeaders().getFirst("Accept"));
+        Responses.send(exchange, 200, exposition.contentType(), exposition.body());
     }
 
     /** The names of the served models, for an error message. */

@@ -1,96 +1,117 @@
 package dev.jvmllm.http.internal;
 
-import dev.jvmllm.api.SchedulerMetrics;
-import dev.jvmllm.api.SchedulerMetrics.LatencyStats;
 import dev.jvmllm.api.EmbeddingScheduler;
+import dev.jvmllm.api.SchedulerMetrics;
+import io.prometheus.metrics.expositionformats.ExpositionFormatWriter;
+import io.prometheus.metrics.expositionformats.OpenMetricsTextFormatWriter;
+import io.prometheus.metrics.expositionformats.PrometheusTextFormatWriter;
+import io.prometheus.metrics.model.snapshots.ClassicHistogramBuckets;
+import io.prometheus.metrics.model.snapshots.CounterSnapshot;
+import io.prometheus.metrics.model.snapshots.GaugeSnapshot;
+import io.prometheus.metrics.model.snapshots.HistogramSnapshot;
+import io.prometheus.metrics.model.snapshots.Labels;
+import io.prometheus.metrics.model.snapshots.MetricSnapshots;
+
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
 
 /**
- * Renders metrics in the Prometheus text exposition format 0.0.4: a {@code # HELP} and a
- * {@code # TYPE} line per metric, every sample labelled with the served model. Counters end in
- * {@code _total}; a latency is a summary ({@code _sum}, {@code _count}) plus a {@code _max} gauge.
+ * {@code /metrics}: the scheduler's counters, gauges and histograms (names and buckets
+ * comparable to vLLM's), the embedding batcher's counters and the HTTP requests in flight, as
+ * Prometheus' data model, written by Prometheus' own writers: the text format 0.0.4, or
+ * OpenMetrics for a scraper that asks for it ({@code Accept: application/openmetrics-text}).
+ * Every sample is labelled with its model.
  */
 final class PrometheusText {
-    static final String CONTENT_TYPE = "text/plain; version=0.0.4; charset=utf-8";
+    private static final ExpositionFormatWriter TEXT = PrometheusTextFormatWriter.create();
+    private static final ExpositionFormatWriter OPEN_METRICS = OpenMetricsTextFormatWriter.create();
 
-    private final StringBuilder out = new StringBuilder(2048);
-    private String labels;
+    private final MetricSnapshots.Builder snapshots = MetricSnapshots.builder();
 
-    /** The metrics of whichever models the server has: generation's, embeddings', or both. */
-    static String render(ServerSettings settings, int httpRequestsInFlight) {
+    private PrometheusText() {
+    }
+
+    /** The exposition of the server's metrics, in the format {@code accept} asks for. */
+    static Exposition render(ServerSettings settings, int httpRequestsInFlight, String accept) throws IOException {
         PrometheusText text = new PrometheusText();
-        settings.scheduler().ifPresent(scheduler -> text.generation(scheduler.metrics(), settings.modelName()));
-        settings.embeddings().ifPresent(batcher -> text.embeddings(batcher, settings.embeddingModelName()));
-        text.labels = labels(settings.modelName());
+        settings.scheduler().ifPresent(scheduler -> text.generation(scheduler.metrics(), Labels.of("model",
+                settings.modelName())));
+        settings.embeddings().ifPresent(batcher -> text.embeddings(batcher, Labels.of("model",
+                settings.embeddingModelName())));
         text.gauge("jvmllm_http_requests_in_flight", "HTTP requests being answered, this one included.",
-                httpRequestsInFlight);
-        return text.out.toString();
+                Labels.of("model", settings.modelName()), httpRequestsInFlight);
+        ExpositionFormatWriter writer = accept != null && OPEN_METRICS.accepts(accept) ? OPEN_METRICS : TEXT;
+        ByteArrayOutputStream out = new ByteArrayOutputStream(8192);
+        writer.write(out, text.snapshots.build());
+        return new Exposition(writer.getContentType(), out.toByteArray());
     }
 
-    private void embeddings(EmbeddingScheduler batcher, String model) {
-        labels = labels(model);
-        counter("jvmllm_embedding_passes_total", "Forward passes of the embedding model.", batcher.passes());
-        counter("jvmllm_embedding_inputs_total", "Inputs embedded.", batcher.inputs());
-        counter("jvmllm_embedding_tokens_total", "Tokens of the inputs embedded.", batcher.tokens());
+    /** What {@code /metrics} answers. */
+    record Exposition(String contentType, byte[] body) {
     }
 
-    private void generation(SchedulerMetrics metrics, String model) {
-        labels = labels(model);
-        gauge("jvmllm_queue_depth", "Requests waiting for a sequence.", metrics.queueDepth());
-        gauge("jvmllm_active_sequences", "Requests generating now.", metrics.activeSequences());
-        counter("jvmllm_requests_submitted_total", "Requests accepted by the scheduler.",
-                metrics.requestsSubmitted());
-        counter("jvmllm_requests_rejected_total", "Requests refused because the queue was full.",
+    private void generation(SchedulerMetrics metrics, Labels model) {
+        gauge("jvmllm_queue_depth", "Requests waiting for a sequence.", model, metrics.queueDepth());
+        gauge("jvmllm_active_sequences", "Requests generating now.", model, metrics.activeSequences());
+        counter("jvmllm_requests_submitted", "Requests accepted by the scheduler.", model, metrics.requestsSubmitted());
+        counter("jvmllm_requests_rejected", "Requests refused because the queue was full.", model,
                 metrics.requestsRejected());
-        counter("jvmllm_requests_finished_total", "Requests ended for any reason, failures included.",
+        counter("jvmllm_requests_finished", "Requests ended for any reason, failures included.", model,
                 metrics.requestsFinished());
-        counter("jvmllm_prompt_tokens_total", "Prompt tokens run through the model.", metrics.promptTokens());
-        counter("jvmllm_generated_tokens_total", "Tokens generated.", metrics.generatedTokens());
-        counter("jvmllm_steps_total", "Forward passes run.", metrics.steps());
-        counter("jvmllm_prefix_cache_queries_total", "Prompt tokens looked up in the prefix cache.",
+        counter("jvmllm_prompt_tokens", "Prompt tokens run through the model.", model, metrics.promptTokens());
+        counter("jvmllm_generation_tokens", "Tokens generated.", model, metrics.generatedTokens());
+        counter("jvmllm_steps", "Forward passes run.", model, metrics.steps());
+        counter("jvmllm_prefix_cache_queries", "Prompt tokens looked up in the prefix cache.", model,
                 metrics.prefixCacheQueriedTokens());
-        counter("jvmllm_prefix_cache_hits_total", "Prompt tokens a cached prefix held, not computed again.",
+        counter("jvmllm_prefix_cache_hits", "Prompt tokens a cached prefix held, not computed again.", model,
                 metrics.prefixCacheHitTokens());
-        summary("jvmllm_queue_time_seconds", "Time from submit to the request's first forward pass.",
+        gauge("jvmllm_kv_cache_tokens", "Tokens the KV cache holds, for running requests and cached prefixes.", model,
+                metrics.kvCacheTokens());
+        gauge("jvmllm_kv_cache_capacity_tokens", "Tokens the KV cache can hold.", model, metrics.kvCacheCapacityTokens());
+        histogram("jvmllm_request_queue_time_seconds", "Time from submit to the request's first forward pass.", model,
                 metrics.queueTime());
-        summary("jvmllm_time_to_first_token_seconds", "Time from submit to the first generated token.",
+        histogram("jvmllm_time_to_first_token_seconds", "Time from submit to the first generated token.", model,
                 metrics.timeToFirstToken());
-        summary("jvmllm_inter_token_latency_seconds", "Time between consecutive tokens of a request.",
+        histogram("jvmllm_inter_token_latency_seconds", "Time between consecutive tokens of a request.", model,
                 metrics.interTokenLatency());
+        histogram("jvmllm_e2e_request_latency_seconds", "Time from submit to the end of the request.", model,
+                metrics.endToEndLatency());
+        histogram("jvmllm_request_prompt_tokens", "Prompt tokens of each ended request.", model,
+                metrics.requestPromptTokens());
+        histogram("jvmllm_request_generation_tokens", "Tokens each ended request generated.", model,
+                metrics.requestGeneratedTokens());
     }
 
-    private static String labels(String model) {
-        return "{model=\"" + escape(model) + "\"}";
+    private void embeddings(EmbeddingScheduler batcher, Labels model) {
+        counter("jvmllm_embedding_passes", "Forward passes of the embedding model.", model, batcher.passes());
+        counter("jvmllm_embedding_inputs", "Inputs embedded.", model, batcher.inputs());
+        counter("jvmllm_embedding_tokens", "Tokens of the inputs embedded.", model, batcher.tokens());
     }
 
-    private void gauge(String name, String help, long value) {
-        header(name, help, "gauge");
-        sample(name).append(value).append('\n');
+    /** A counter; the writers add {@code _total} to its name. */
+    private void counter(String name, String help, Labels labels, long value) {
+        snapshots.metricSnapshot(CounterSnapshot.builder().name(name).help(help)
+                .dataPoint(CounterSnapshot.CounterDataPointSnapshot.builder().labels(labels).value(value).build())
+                .build());
     }
 
-    private void counter(String name, String help, long value) {
-        header(name, help, "counter");
-        sample(name).append(value).append('\n');
+    private void gauge(String name, String help, Labels labels, double value) {
+        snapshots.metricSnapshot(GaugeSnapshot.builder().name(name).help(help)
+                .dataPoint(GaugeSnapshot.GaugeDataPointSnapshot.builder().labels(labels).value(value).build())
+                .build());
     }
 
-    private void summary(String name, String help, LatencyStats stats) {
-        header(name, help, "summary");
-        sample(name + "_sum").append(stats.sumSeconds()).append('\n');
-        sample(name + "_count").append(stats.count()).append('\n');
-        header(name + "_max", "The largest observation of " + name + ".", "gauge");
-        sample(name + "_max").append(stats.maxSeconds()).append('\n');
-    }
-
-    private void header(String name, String help, String type) {
-        out.append("# HELP ").append(name).append(' ').append(help).append('\n');
-        out.append("# TYPE ").append(name).append(' ').append(type).append('\n');
-    }
-
-    private StringBuilder sample(String name) {
-        return out.append(name).append(labels).append(' ');
-    }
-
-    /** A label value escapes backslash, double quote and line feed. */
-    private static String escape(String value) {
-        return value.replace("\\", "\\\\").replace("\"", "\\\"").replace("\n", "\\n");
+    private void histogram(String name, String help, Labels labels, SchedulerMetrics.Histogram histogram) {
+        double[] bounds = histogram.upperBounds();
+        long[] counts = histogram.counts();
+        ClassicHistogramBuckets.Builder buckets = ClassicHistogramBuckets.builder();
+        for (int i = 0; i < bounds.length; i++) {
+            buckets.bucket(bounds[i], counts[i]);
+        }
+        buckets.bucket(Double.POSITIVE_INFINITY, counts[bounds.length]);
+        snapshots.metricSnapshot(HistogramSnapshot.builder().name(name).help(help)
+                .dataPoint(HistogramSnapshot.HistogramDataPointSnapshot.builder().labels(labels)
+                        .classicHistogramBuckets(buckets.build()).sum(histogram.sum()).build())
+                .build());
     }
 }

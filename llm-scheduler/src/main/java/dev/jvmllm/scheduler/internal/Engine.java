@@ -56,6 +56,7 @@ public final class Engine implements Runnable {
     private final ActiveSequences active;
     private final ScheduledRequest[] bySequence;
     private final StepPlanner planner;
+    private final long kvCapacity;
     /** Null when prefix caching is off. */
     private final PrefixCache cache;
     private final Consumer<Generation> retired = this::retired;
@@ -84,6 +85,7 @@ public final class Engine implements Runnable {
         this.bySequence = new ScheduledRequest[sequences];
         this.planner = new StepPlanner(processor, processor.options().maxBatchTokens(), sequences);
         this.cache = prefixCache ? new PrefixCache(sequences) : null;
+        this.kvCapacity = (long) sequences * processor.options().contextSize();
     }
 
     /**
@@ -383,6 +385,11 @@ public final class Engine implements Runnable {
 
     private void update(StepPlan plan, BatchOutput output) {
         planner.apply(plan, output, clock.getAsLong());
+        long tokens = cache == null ? 0 : cache.tokens();
+        for (int i = 0; i < active.size(); i++) {
+            tokens += active.get(i).computed();
+        }
+        stats.kvCache(tokens, kvCapacity);
     }
 
     private boolean hasWork() {

@@ -163,6 +163,11 @@ public final class Generation {
         return length;
     }
 
+    /** How many of its tokens the sequence's KV cache holds. */
+    public int computed() {
+        return computed;
+    }
+
     /** The tokens the sequence's KV cache holds: the prompt and the generated tokens computed so far. */
     public int[] computedTokens() {
         return Arrays.copyOf(tokens, computed);
@@ -378,13 +383,18 @@ public final class Generation {
     public void fail(LlmException error, long now) {
         if (!isEnded()) {
             failure = error;
-            endNanos = now;
+            ended(now);
         }
     }
 
     private void finish(FinishReason reason, long now) {
         finishReason = reason;
+        ended(now);
+    }
+
+    private void ended(long now) {
         endNanos = now;
+        stats.requestEnded(now - submittedNanos, promptLength, generated());
     }
 
     /** True once it has a finish reason or a failure. */

@@ -44,6 +44,15 @@ public final class PrefixCache {
         return size;
     }
 
+    /** The tokens the kept entries hold together. */
+    public long tokens() {
+        long tokens = 0;
+        for (int[] entry : entries) {
+            tokens += entry == null ? 0 : entry.length;
+        }
+        return tokens;
+    }
+
     /** The entry that shares the longest prefix with {@code prompt}, the most recent of equals; null if none shares a token. */
     public Match longestMatch(Generation prompt) {
         int best = -1;

@@ -1,17 +1,32 @@
 package dev.jvmllm.scheduler.internal;
 
 import dev.jvmllm.api.SchedulerMetrics;
-import dev.jvmllm.api.SchedulerMetrics.LatencyStats;
 
+import java.util.Arrays;
+import java.util.concurrent.atomic.AtomicLongArray;
 import java.util.concurrent.atomic.LongAdder;
 
 /**
  * The counters behind {@link SchedulerMetrics}. Counters that submitting threads touch are
- * {@link LongAdder}s; the latencies are written only by the thread that drives the generations
- * (the engine thread, or the caller of the direct path) and read by anyone, so they are plain
- * volatile fields with a single writer: a token costs a few stores, never a lock.
+ * {@link LongAdder}s; the histograms and gauges are written only by the thread that drives the
+ * generations (the engine thread, or the caller of the direct path) and read by anyone, so they
+ * are plain atomics with a single writer: a token costs a few stores, never a lock. The buckets
+ * are vLLM's, so dashboards made for it read these too.
  */
 public final class SchedulerStats {
+    /** vLLM's buckets of time to first token, in seconds. */
+    static final double[] FIRST_TOKEN_SECONDS = {0.001, 0.005, 0.01, 0.02, 0.04, 0.06, 0.08, 0.1, 0.25, 0.5, 0.75, 1.0,
+            2.5, 5.0, 7.5, 10.0, 20.0, 40.0, 80.0, 160.0, 640.0, 2560.0};
+    /** vLLM's buckets of inter-token latency, in seconds. */
+    static final double[] TOKEN_GAP_SECONDS = {0.01, 0.025, 0.05, 0.075, 0.1, 0.15, 0.2, 0.3, 0.4, 0.5, 0.75, 1.0, 2.5,
+            5.0, 7.5, 10.0, 20.0, 40.0, 80.0};
+    /** vLLM's buckets of whole-request times (end to end, queue), in seconds. */
+    static final double[] REQUEST_SECONDS = {0.3, 0.5, 0.8, 1.0, 1.5, 2.0, 2.5, 5.0, 10.0, 15.0, 20.0, 30.0, 40.0, 50.0,
+            60.0, 120.0, 240.0, 480.0, 960.0, 1920.0, 7680.0};
+    /** Tokens per request: 1, 2, 5 and their powers of ten, up to a million. */
+    static final double[] TOKEN_COUNTS = {1, 2, 5, 10, 20, 50, 100, 200, 500, 1_000, 2_000, 5_000, 10_000, 20_000,
+            50_000, 100_000, 200_000, 500_000, 1_000_000};
+
     private final LongAdder submitted = new LongAdder();
     private final LongAdder rejected = new LongAdder();
     private final LongAdder finished = new LongAdder();
@@ -20,9 +35,14 @@ public final class SchedulerStats {
     private final LongAdder steps = new LongAdder();
     private final LongAdder prefixCacheQueried = new LongAdder();
     private final LongAdder prefixCacheHits = new LongAdder();
-    private final Latency queueTime = new Latency();
-    private final Latency timeToFirstToken = new Latency();
-    private final Latency interTokenLatency = new Latency();
+    private final Recorder queueTime = new Recorder(REQUEST_SECONDS);
+    private final Recorder timeToFirstToken = new Recorder(FIRST_TOKEN_SECONDS);
+    private final Recorder interTokenLatency = new Recorder(TOKEN_GAP_SECONDS);
+    private final Recorder endToEndLatency = new Recorder(REQUEST_SECONDS);
+    private final Recorder requestPromptTokens = new Recorder(TOKEN_COUNTS);
+    private final Recorder requestGeneratedTokens = new Recorder(TOKEN_COUNTS);
+    private volatile long kvCacheTokens;
+    private volatile long kvCacheCapacity;
 
     public void requestSubmitted() {
         submitted.increment();
@@ -46,6 +66,12 @@ public final class SchedulerStats {
         prefixCacheHits.add(hitTokens);
     }
 
+    /** The tokens the KV cache holds now, and how many it can hold. */
+    public void kvCache(long tokens, long capacity) {
+        kvCacheTokens = tokens;
+        kvCacheCapacity = capacity;
+    }
+
     public void stepRun() {
         steps.increment();
     }
@@ -60,44 +86,63 @@ public final class SchedulerStats {
     }
 
     void queued(long nanos) {
-        queueTime.record(nanos);
+        queueTime.record(nanos / 1e9);
     }
 
     void firstToken(long nanos) {
-        timeToFirstToken.record(nanos);
+        timeToFirstToken.record(nanos / 1e9);
     }
 
     void nextToken(long nanos) {
-        interTokenLatency.record(nanos);
+        interTokenLatency.record(nanos / 1e9);
+    }
+
+    /** A request ended, however: its whole time, its prompt and what it generated. */
+    void requestEnded(long nanos, int prompt, int generated) {
+        endToEndLatency.record(nanos / 1e9);
+        requestPromptTokens.record(prompt);
+        requestGeneratedTokens.record(generated);
     }
 
     /** A snapshot with the two gauges the owner knows. */
     public SchedulerMetrics snapshot(int queueDepth, int activeSequences) {
         return new SchedulerMetrics(queueDepth, activeSequences, submitted.sum(), rejected.sum(), finished.sum(),
                 promptTokens.sum(), generatedTokens.sum(), steps.sum(), prefixCacheQueried.sum(), prefixCacheHits.sum(),
-                queueTime.snapshot(), timeToFirstToken.snapshot(), interTokenLatency.snapshot());
+                kvCacheTokens, kvCacheCapacity, queueTime.snapshot(), timeToFirstToken.snapshot(),
+                interTokenLatency.snapshot(), endToEndLatency.snapshot(), requestPromptTokens.snapshot(),
+                requestGeneratedTokens.snapshot());
     }
 
-    /** Count, sum and maximum of one latency; one writer thread at a time, any number of readers. */
-    private static final class Latency {
-        private static final double NANOS_PER_SECOND = 1e9;
-        private volatile long count;
-        private volatile long sumNanos;
-        private volatile long maxNanos;
+    /** Counts per bucket, sum and maximum of one quantity; one writer thread at a time, any number of readers. */
+    private static final class Recorder {
+        private final double[] bounds;
+        private final AtomicLongArray counts;
+        private volatile double sum;
+        private volatile double max;
 
-        void record(long nanos) {
-            long value = Math.max(0, nanos);
-            sumNanos += value;
-            if (value > maxNanos) {
-                maxNanos = value;
-            }
-            count++;
+        Recorder(double[] bounds) {
+            this.bounds = bounds;
+            this.counts = new AtomicLongArray(bounds.length + 1);
         }
 
-        LatencyStats snapshot() {
-            long n = count;
-            return n == 0 ? LatencyStats.EMPTY
-                    : new LatencyStats(n, sumNanos / NANOS_PER_SECOND, maxNanos / NANOS_PER_SECOND);
+        void record(double value) {
+            double observed = Math.max(0, value);
+            int found = Arrays.binarySearch(bounds, observed);
+            // a value on a bound belongs to that bound's bucket (upper bounds are inclusive)
+            int bucket = found >= 0 ? found : -found - 1;
+            counts.lazySet(bucket, counts.get(bucket) + 1);
+            sum += observed;
+            if (observed > max) {
+                max = observed;
+            }
+        }
+
+        SchedulerMetrics.Histogram snapshot() {
+            long[] copy = new long[counts.length()];
+            for (int i = 0; i < copy.length; i++) {
+                copy[i] = counts.get(i);
+            }
+            return new SchedulerMetrics.Histogram(bounds, copy, sum, max);
         }
     }
 }
