@@ -1,6 +1,5 @@
 package dev.jvmllm.scheduler;
 
-import dev.jvmllm.api.BatchOutput;
 import dev.jvmllm.api.BatchProcessor;
 import dev.jvmllm.api.GenerationListener;
 import dev.jvmllm.api.GenerationRequest;
@@ -9,17 +8,15 @@ import dev.jvmllm.api.InvalidRequestException;
 import dev.jvmllm.api.LlmException;
 import dev.jvmllm.api.ProcessorOptions;
 import dev.jvmllm.scheduler.internal.ActiveSequences;
+import dev.jvmllm.scheduler.internal.EngineStep;
 import dev.jvmllm.scheduler.internal.Generation;
 import dev.jvmllm.scheduler.internal.GenerationFactory;
 import dev.jvmllm.scheduler.internal.SchedulerStats;
-import dev.jvmllm.scheduler.internal.StepPlan;
-import dev.jvmllm.scheduler.internal.StepPlanner;
 
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
-import java.util.function.BooleanSupplier;
 import java.util.function.Consumer;
 
 /**
@@ -45,14 +42,12 @@ import java.util.function.Consumer;
  * <p>Not thread-safe, like the processor it drives. The processor stays the caller's to close.
  */
 public final class DirectGenerator {
-    private static final BooleanSupplier NEVER = () -> false;
     private static final Consumer<Generation> DELIVER_END = Generation::end;
 
     private final BatchProcessor processor;
-    private final SchedulerStats stats;
     private final GenerationFactory generations;
+    private final EngineStep step;
     private final ActiveSequences active;
-    private final StepPlanner planner;
 
     /** A generator over the processor, which must hold no sequences in use by anyone else. */
     public DirectGenerator(BatchProcessor processor) {
@@ -61,12 +56,12 @@ public final class DirectGenerator {
 
     DirectGenerator(BatchProcessor processor, SchedulerStats stats) {
         this.processor = Objects.requireNonNull(processor, "processor");
-        this.stats = stats;
         ProcessorOptions options = processor.options();
         // every active sequence needs a place in each batch for its next token
         int concurrency = Math.min(options.maxSequences(), options.maxBatchTokens());
-        this.active = new ActiveSequences(concurrency);
-        this.planner = new StepPlanner(processor, options.maxBatchTokens(), concurrency);
+        // no prefix cache: the processor goes back to its caller with no sequence in use
+        this.step = new EngineStep(processor, concurrency, false, stats, System::nanoTime);
+        this.active = step.active();
         this.generations = new GenerationFactory(processor.model(), options.contextSize(), stats, System::nanoTime);
     }
 
@@ -85,7 +80,7 @@ public final class DirectGenerator {
      */
     public GenerationResult generate(GenerationRequest request, GenerationListener listener) {
         Generation generation = generations.create(request, listener, timeoutOf(request));
-        run(new Generation[] {generation}, NEVER);
+        run(new Generation[] {generation});
         return outcome(generation);
     }
 
@@ -101,7 +96,7 @@ public final class DirectGenerator {
         for (int i = 0; i < all.length; i++) {
             all[i] = generations.create(requests.get(i), GenerationListener.NONE, timeoutOf(requests.get(i)));
         }
-        run(all, NEVER);
+        run(all);
         List<GenerationResult> results = new ArrayList<>(all.length);
         for (Generation generation : all) {
             results.add(outcome(generation));
@@ -109,54 +104,27 @@ public final class DirectGenerator {
         return results;
     }
 
-    /** Prepares a generation for {@link #run} (the serial scheduler validates on its caller's thread). */
-    Generation prepare(GenerationRequest request, GenerationListener listener, Duration timeout) {
-        return generations.create(request, listener, timeout);
-    }
-
     /**
      * Runs the generations to their end, in order, as many at a time as the processor holds.
      * Each has had its last event when this returns. A failed forward pass fails the generations
      * in it and the others go on.
-     *
-     * @param stopRequested polled before every step; true cancels every running generation
      */
-    void run(Generation[] queue, BooleanSupplier stopRequested) {
+    private void run(Generation[] queue) {
         int next = 0;
         try {
             while (next < queue.length || !active.isEmpty()) {
                 while (next < queue.length && !active.isFull()) {
-                    active.admit(queue[next++]);
+                    step.admit(queue[next++]);
                 }
-                long now = System.nanoTime();
-                active.endOverdue(now, stopRequested.getAsBoolean());
-                active.retireEnded(processor, generation -> false, DELIVER_END);
-                if (active.isEmpty()) {
-                    continue;
-                }
-                StepPlan plan = planner.plan(active, now);
-                BatchOutput output = execute(plan);
-                if (output != null) {
-                    planner.apply(plan, output, System.nanoTime());
-                }
-                active.retireEnded(processor, generation -> false, DELIVER_END);
+                step.retire(System.nanoTime(), false, false, DELIVER_END);
+                step.run();
+                step.retire(System.nanoTime(), false, false, DELIVER_END);
             }
         } finally {
             // only after an unexpected error: hand the processor back with no sequence in use
             while (!active.isEmpty()) {
                 processor.releaseSequence(active.removeAt(active.size() - 1).sequence());
             }
-        }
-    }
-
-    private BatchOutput execute(StepPlan plan) {
-        try {
-            BatchOutput output = processor.process(plan.batch());
-            stats.stepRun();
-            return output;
-        } catch (RuntimeException e) {
-            planner.fail(plan, e, System.nanoTime());
-            return null;
         }
     }
 

@@ -5,7 +5,10 @@ import dev.jvmllm.api.Scheduler;
 import dev.jvmllm.api.SchedulerOptions;
 import dev.jvmllm.spi.SchedulerProvider;
 
-/** Provides the {@link SerialScheduler} as {@code serial} (priority 0: only when asked for by name). */
+/**
+ * Provides {@code serial} (priority 0: only when asked for by name): one request at a time, on the
+ * same engine as {@code continuous} with a single sequence, as a reference that never batches.
+ */
 public final class SerialSchedulerProvider implements SchedulerProvider {
 
     @Override
@@ -15,6 +18,6 @@ public final class SerialSchedulerProvider implements SchedulerProvider {
 
     @Override
     public Scheduler create(Model model, SchedulerOptions options) {
-        return new SerialScheduler(model, options);
+        return new ContinuousBatchingScheduler(model, options.withMaxSequences(1));
     }
 }

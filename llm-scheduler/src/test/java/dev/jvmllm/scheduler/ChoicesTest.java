@@ -8,6 +8,7 @@ import dev.jvmllm.api.GenerationResult;
 import dev.jvmllm.api.InvalidRequestException;
 import dev.jvmllm.api.QueueFullException;
 import dev.jvmllm.api.SamplingParams;
+import dev.jvmllm.api.Scheduler;
 import dev.jvmllm.api.SchedulerOptions;
 import dev.jvmllm.scheduler.fake.FakeModel;
 import dev.jvmllm.scheduler.fake.FakeProcessor;
@@ -190,7 +191,7 @@ class ChoicesTest {
 
     @Test
     void theSerialSchedulerRunsOneChoiceOnly() {
-        try (SerialScheduler scheduler = new SerialScheduler(model, SchedulerOptions.defaults())) {
+        try (Scheduler scheduler = new SerialSchedulerProvider().create(model, SchedulerOptions.defaults())) {
             assertThatThrownBy(() -> scheduler.submitChoices(greedy(PROMPT, 4), Collections.nCopies(2, GenerationListener.NONE)))
                     .isInstanceOf(InvalidRequestException.class)
                     .hasMessage("a request has 1 to 1 choices here (one sequence each, generated together), got 2");

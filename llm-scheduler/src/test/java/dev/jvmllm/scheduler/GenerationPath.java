@@ -32,7 +32,7 @@ enum GenerationPath {
         @Override
         GenerationResult generate(Model model, SchedulerOptions options, GenerationRequest request,
                                   GenerationListener listener) {
-            try (Scheduler scheduler = new SerialScheduler(model, options)) {
+            try (Scheduler scheduler = new SerialSchedulerProvider().create(model, options)) {
                 return Fixtures.joinResult(scheduler.submit(request, listener));
             }
         }

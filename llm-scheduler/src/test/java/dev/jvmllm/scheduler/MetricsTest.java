@@ -25,7 +25,7 @@ class MetricsTest {
         SchedulerOptions options = SchedulerOptions.defaults().withMaxSequences(2).withMaxQueued(1)
                 .withPrefixCache(false); // every prompt computed in full: the counts below
         try (Scheduler scheduler = kind.equals("serial")
-                ? new SerialScheduler(model, options) : new ContinuousBatchingScheduler(model, options)) {
+                ? new SerialSchedulerProvider().create(model, options) : new ContinuousBatchingScheduler(model, options)) {
             CountDownLatch submitted = new CountDownLatch(1);
             model.processor().hook(call -> CancellationTest.await(submitted));
             var a = scheduler.submit(greedy("ab", 5)); // 3 prompt tokens

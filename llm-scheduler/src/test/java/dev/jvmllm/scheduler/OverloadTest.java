@@ -37,7 +37,7 @@ class OverloadTest {
         ConcurrentLinkedQueue<GenerationHandle> accepted = new ConcurrentLinkedQueue<>();
         ConcurrentLinkedQueue<QueueFullException> refused = new ConcurrentLinkedQueue<>();
         try (Scheduler scheduler = kind.equals("serial")
-                ? new SerialScheduler(model, options) : new ContinuousBatchingScheduler(model, options)) {
+                ? new SerialSchedulerProvider().create(model, options) : new ContinuousBatchingScheduler(model, options)) {
             // the model is stuck in its first step until every submit has returned
             model.processor().hook(call -> CancellationTest.await(allTried));
             ExecutorService threads = Executors.newFixedThreadPool(4);

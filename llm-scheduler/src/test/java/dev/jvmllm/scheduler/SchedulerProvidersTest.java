@@ -29,7 +29,8 @@ class SchedulerProvidersTest {
     void eachIsFoundByName() {
         try (Scheduler serial = Schedulers.create("serial", model, SchedulerOptions.defaults());
              Scheduler continuous = Schedulers.create("CONTINUOUS", model, SchedulerOptions.defaults())) {
-            assertThat(serial).isInstanceOf(SerialScheduler.class);
+            assertThat(serial).isInstanceOf(ContinuousBatchingScheduler.class);
+            assertThat(serial.maxSequences()).isEqualTo(1);
             assertThat(continuous).isInstanceOf(ContinuousBatchingScheduler.class);
             assertThat(joinResult(serial.submit(greedy("same", 9))).tokens())
                     .containsExactly(joinResult(continuous.submit(greedy("same", 9))).tokens());

@@ -4,6 +4,7 @@ import dev.jvmllm.api.FinishReason;
 import dev.jvmllm.api.GenerationEvent;
 import dev.jvmllm.api.GenerationHandle;
 import dev.jvmllm.api.GenerationResult;
+import dev.jvmllm.api.Scheduler;
 import dev.jvmllm.api.SchedulerOptions;
 import dev.jvmllm.scheduler.fake.FakeModel;
 import dev.jvmllm.scheduler.fake.FakeProcessor;
@@ -25,7 +26,9 @@ class SerialSchedulerTest {
     @Test
     void runsOneRequestAtATimeInOrder() {
         List<GenerationHandle> handles = new ArrayList<>();
-        try (SerialScheduler scheduler = new SerialScheduler(model, SchedulerOptions.defaults())) {
+        // no prefix cache: each request's sequence is released when it ends
+        try (Scheduler scheduler = new SerialSchedulerProvider().create(model,
+                SchedulerOptions.defaults().withPrefixCache(false))) {
             for (int i = 0; i < 4; i++) {
                 handles.add(scheduler.submit(greedy(Fixtures.PROMPTS.get(i), 4 + i)));
             }
@@ -43,7 +46,7 @@ class SerialSchedulerTest {
     @Test
     void cancellingARunningRequestEndsItAtTheNextStep() {
         AtomicReference<GenerationHandle> handle = new AtomicReference<>();
-        try (SerialScheduler scheduler = new SerialScheduler(model, SchedulerOptions.defaults())) {
+        try (Scheduler scheduler = new SerialSchedulerProvider().create(model, SchedulerOptions.defaults())) {
             // the hook holds the first step until the handle is known
             java.util.concurrent.CountDownLatch submitted = new java.util.concurrent.CountDownLatch(1);
             model.processor().hook(call -> CancellationTest.await(submitted));

@@ -25,7 +25,7 @@ class ShutdownTest {
     private final FakeModel model = new FakeModel(Script.mixing());
 
     private Scheduler start(String kind, SchedulerOptions options) {
-        return kind.equals("serial") ? new SerialScheduler(model, options) : new ContinuousBatchingScheduler(model, options);
+        return kind.equals("serial") ? new SerialSchedulerProvider().create(model, options) : new ContinuousBatchingScheduler(model, options);
     }
 
     @ParameterizedTest

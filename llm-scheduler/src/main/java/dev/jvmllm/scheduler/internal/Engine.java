@@ -1,6 +1,5 @@
 package dev.jvmllm.scheduler.internal;
 
-import dev.jvmllm.api.BatchOutput;
 import dev.jvmllm.api.BatchProcessor;
 import dev.jvmllm.api.FinishReason;
 import dev.jvmllm.api.GenerationHandle;
@@ -21,7 +20,6 @@ import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Consumer;
 import java.util.function.LongSupplier;
-import java.util.function.Predicate;
 
 /**
  * The continuous-batching loop of one processor. {@link #run()} runs on one platform thread that
@@ -53,14 +51,10 @@ public final class Engine implements Runnable {
 
     // owned by the engine thread
     private final ArrayDeque<ScheduledRequest> waiting = new ArrayDeque<>();
+    private final EngineStep step;
     private final ActiveSequences active;
     private final ScheduledRequest[] bySequence;
-    private final StepPlanner planner;
-    private final long kvCapacity;
-    /** Null when prefix caching is off. */
-    private final PrefixCache cache;
     private final Consumer<Generation> retired = this::retired;
-    private final Predicate<Generation> keptForCache = this::keepForCache;
     private boolean shuttingDown;
     private long shutdownDeadline;
 
@@ -81,11 +75,9 @@ public final class Engine implements Runnable {
         this.capacity = sequences + maxQueued;
         // on one CPU the spinning thread would only hold off the caller it waits for
         this.idleSpinNanos = Runtime.getRuntime().availableProcessors() > 1 ? idleSpin.toNanos() : 0;
-        this.active = new ActiveSequences(sequences);
+        this.step = new EngineStep(processor, sequences, prefixCache, stats, clock);
+        this.active = step.active();
         this.bySequence = new ScheduledRequest[sequences];
-        this.planner = new StepPlanner(processor, processor.options().maxBatchTokens(), sequences);
-        this.cache = prefixCache ? new PrefixCache(sequences) : null;
-        this.kvCapacity = (long) sequences * processor.options().contextSize();
     }
 
     /**
@@ -150,19 +142,13 @@ public final class Engine implements Runnable {
             while (true) {
                 receiveCommands();
                 long now = clock.getAsLong();
-                endOverdue(now);
-                retireEnded();
+                boolean graceOver = endOverdueWaiting(now);
+                retireEnded(now, graceOver);
                 if (shuttingDown && !hasWork()) {
                     return;
                 }
                 admitWaiting();
-                if (!active.isEmpty()) {
-                    StepPlan plan = schedule(now);
-                    BatchOutput output = execute(plan);
-                    if (output != null) {
-                        update(plan, output);
-                    }
-                }
+                step.run();
             }
         } catch (InterruptedException e) {
             // nobody but the JVM going down interrupts this thread: end every request now
@@ -232,8 +218,13 @@ public final class Engine implements Runnable {
         // a running one is retired, and its sequence released, before the next forward pass
     }
 
-    /** Ends requests past their deadline, and everything once a shutdown's grace is over. */
-    private void endOverdue(long now) {
+    /**
+     * Ends waiting requests past their deadline, and every waiting one once a shutdown's grace is
+     * over (the active ones end in {@link #retireEnded}).
+     *
+     * @return whether the grace is over
+     */
+    private boolean endOverdueWaiting(long now) {
         boolean graceOver = shuttingDown && now - shutdownDeadline >= 0;
         FinishReason reason = graceOver ? FinishReason.CANCELLED : FinishReason.TIMEOUT;
         for (int i = 0, n = waiting.size(); i < n; i++) {
@@ -245,31 +236,17 @@ public final class Engine implements Runnable {
                 waiting.add(request);
             }
         }
-        active.endOverdue(now, graceOver);
-    }
-
-    /** Removes ended generations, releases (or caches) their sequences and completes their requests. */
-    private void retireEnded() {
-        active.retireEnded(processor, keptForCache, retired);
-        activeCount = active.size();
+        return graceOver;
     }
 
     /**
-     * Keeps an ended generation's KV cache in the prefix cache, unless caching is off, it failed
-     * (a failed pass leaves its cache in an unknown state), it computed nothing, or the processor
-     * holds other than the tokens it computed.
+     * Ends overdue generations (all of them once the grace is over), removes the ended ones,
+     * releases their sequences (or keeps them for the prefix cache, except while shutting down)
+     * and completes their requests.
      */
-    private boolean keepForCache(Generation generation) {
-        if (cache == null || shuttingDown || generation.failure() != null) {
-            return false;
-        }
-        int[] tokens = generation.computedTokens();
-        int sequence = generation.sequence();
-        if (tokens.length == 0 || processor.nextPosition(sequence) != tokens.length) {
-            return false;
-        }
-        cache.keep(sequence, tokens);
-        return true;
+    private void retireEnded(long now, boolean cancelAll) {
+        step.retire(now, cancelAll, !shuttingDown, retired);
+        activeCount = active.size();
     }
 
     private void retired(Generation generation) {
@@ -290,64 +267,17 @@ public final class Engine implements Runnable {
     private void admitWaiting() {
         while (!waiting.isEmpty()) {
             int group = waitingGroupSize();
-            if (active.free() < group) {
+            if (step.free() < group) {
                 break;
             }
             for (int i = 0; i < group; i++) {
                 ScheduledRequest request = waiting.poll();
-                admit(request.generation());
+                step.admit(request.generation());
                 request.admitted();
                 bySequence[request.generation().sequence()] = request;
             }
         }
         activeCount = active.size();
-    }
-
-    /**
-     * Starts a generation on a sequence: with prefix caching, the cached sequence that shares the
-     * longest prefix with its prompt, cut to that prefix; else a free empty sequence, or, when the
-     * free ones all hold cached prefixes, the least recently used of them, released. A choice that
-     * is to get another's KV cache starts empty.
-     */
-    private void admit(Generation generation) {
-        if (cache == null) {
-            active.admit(generation);
-            return;
-        }
-        int reused = 0;
-        if (!generation.isPrefillSharer()) {
-            PrefixCache.Match match = cache.longestMatch(generation);
-            if (match != null) {
-                // the prompt's last token is computed in any case: its logits give the first token
-                int length = Math.min(match.length(), generation.promptLength() - 1);
-                cache.remove(match.sequence());
-                if (length > 0 && processor.truncateSequence(match.sequence(), length)) {
-                    active.admit(generation, match.sequence());
-                    generation.startFromCache(length);
-                    reused = length;
-                } else {
-                    // nothing to reuse, or the cache cannot keep just the prefix (a sliding window dropped cells it needs)
-                    ActiveSequences.release(processor, match.sequence());
-                }
-            }
-            stats.prefixCacheQueried(generation.promptLength(), reused);
-        }
-        if (reused == 0) {
-            active.admit(generation, emptySequence());
-        }
-    }
-
-    /** A sequence that no generation holds, empty: one without a cached prefix, else the least recently used one, released. */
-    private int emptySequence() {
-        for (int id = 0; id < bySequence.length; id++) {
-            if (!active.isInUse(id) && !cache.holds(id)) {
-                return id;
-            }
-        }
-        int evicted = cache.leastRecentlyUsed();
-        cache.remove(evicted);
-        ActiveSequences.release(processor, evicted);
-        return evicted;
     }
 
     /** The first waiting request and the choices right behind it that wait for its prefill. */
@@ -364,32 +294,6 @@ public final class Engine implements Runnable {
             size++;
         }
         return size;
-    }
-
-    private StepPlan schedule(long now) {
-        return planner.plan(active, now);
-    }
-
-    /** The forward pass; null when it failed, in which case the requests in it have failed. */
-    private BatchOutput execute(StepPlan plan) {
-        try {
-            BatchOutput output = processor.process(plan.batch());
-            stats.stepRun();
-            return output;
-        } catch (RuntimeException e) {
-            LlmException error = planner.fail(plan, e, clock.getAsLong());
-            log.warn("a forward pass failed; its {} requests fail, the others go on", plan.count(), error);
-            return null;
-        }
-    }
-
-    private void update(StepPlan plan, BatchOutput output) {
-        planner.apply(plan, output, clock.getAsLong());
-        long tokens = cache == null ? 0 : cache.tokens();
-        for (int i = 0; i < active.size(); i++) {
-            tokens += active.get(i).computed();
-        }
-        stats.kvCache(tokens, kvCapacity);
     }
 
     private boolean hasWork() {
@@ -424,7 +328,7 @@ public final class Engine implements Runnable {
         for (int i = 0; i < active.size(); i++) {
             endNow(active.get(i), error, now);
         }
-        retireEnded();
+        retireEnded(now, false);
         try {
             processor.close();
         } catch (RuntimeException e) {

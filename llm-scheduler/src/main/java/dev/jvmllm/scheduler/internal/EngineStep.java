@@ -1,0 +1,166 @@
+package dev.jvmllm.scheduler.internal;
+
+import dev.jvmllm.api.BatchOutput;
+import dev.jvmllm.api.BatchProcessor;
+import dev.jvmllm.api.LlmException;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.util.function.Consumer;
+import java.util.function.LongSupplier;
+
+/**
+ * One step over the active generations of a processor: what the scheduler's engine loop and the
+ * direct path share. {@link #admit} starts a generation on a sequence (with the prefix cache, the
+ * cached sequence that shares the longest prefix with its prompt); {@link #retire} ends overdue
+ * generations and removes ended ones, releasing their sequences or keeping them for the prefix
+ * cache; {@link #run} plans one batch ({@link StepPlanner}: decoding generations first, then
+ * prompts, within the token budget), runs the forward pass and hands out the logits. Owned by
+ * one thread.
+ */
+public final class EngineStep {
+    private static final Logger log = LoggerFactory.getLogger(EngineStep.class);
+
+    private final BatchProcessor processor;
+    private final SchedulerStats stats;
+    private final LongSupplier clock;
+    private final ActiveSequences active;
+    private final StepPlanner planner;
+    /** Null when prefix caching is off. */
+    private final PrefixCache cache;
+    private final int concurrency;
+    private final long kvCapacity;
+
+    /**
+     * @param concurrency how many generations may be active at once (at most the processor's sequences)
+     * @param prefixCache keep ended generations' KV caches for generations that start with the same tokens
+     * @param clock {@link System#nanoTime()}, or a test's clock
+     */
+    public EngineStep(BatchProcessor processor, int concurrency, boolean prefixCache, SchedulerStats stats,
+                      LongSupplier clock) {
+        this.processor = processor;
+        this.stats = stats;
+        this.clock = clock;
+        this.active = new ActiveSequences(concurrency);
+        this.planner = new StepPlanner(processor, processor.options().maxBatchTokens(), concurrency);
+        this.cache = prefixCache ? new PrefixCache(concurrency) : null;
+        this.concurrency = concurrency;
+        this.kvCapacity = (long) concurrency * processor.options().contextSize();
+    }
+
+    /** The active generations, in admission order. */
+    public ActiveSequences active() {
+        return active;
+    }
+
+    /** How many more generations can be admitted now (sequences that hold a cached prefix count as free). */
+    public int free() {
+        return active.free();
+    }
+
+    /**
+     * Starts a generation on a sequence: with prefix caching, the cached sequence that shares the
+     * longest prefix with its prompt, cut to that prefix; else a free empty sequence, or, when the
+     * free ones all hold cached prefixes, the least recently used of them, released. A choice that
+     * is to get another's KV cache starts empty.
+     */
+    public void admit(Generation generation) {
+        if (cache == null) {
+            active.admit(generation);
+            return;
+        }
+        int reused = 0;
+        if (!generation.isPrefillSharer()) {
+            PrefixCache.Match match = cache.longestMatch(generation);
+            if (match != null) {
+                // the prompt's last token is computed in any case: its logits give the first token
+                int length = Math.min(match.length(), generation.promptLength() - 1);
+                cache.remove(match.sequence());
+                if (length > 0 && processor.truncateSequence(match.sequence(), length)) {
+                    active.admit(generation, match.sequence());
+                    generation.startFromCache(length);
+                    reused = length;
+                } else {
+                    // nothing to reuse, or the cache cannot keep just the prefix (a sliding window dropped cells it needs)
+                    ActiveSequences.release(processor, match.sequence());
+                }
+            }
+            stats.prefixCacheQueried(generation.promptLength(), reused);
+        }
+        if (reused == 0) {
+            active.admit(generation, emptySequence());
+        }
+    }
+
+    /** A sequence that no generation holds, empty: one without a cached prefix, else the least recently used one, released. */
+    private int emptySequence() {
+        for (int id = 0; id < concurrency; id++) {
+            if (!active.isInUse(id) && !cache.holds(id)) {
+                return id;
+            }
+        }
+        int evicted = cache.leastRecentlyUsed();
+        cache.remove(evicted);
+        ActiveSequences.release(processor, evicted);
+        return evicted;
+    }
+
+    /**
+     * Ends the generations past their deadline with {@code TIMEOUT}, or every one with
+     * {@code CANCELLED} when {@code cancelAll}; then removes the ended ones, hands each to
+     * {@code retired} after its sequence was released or kept.
+     *
+     * @param keep whether ended generations may leave their KV cache to the prefix cache
+     */
+    public void retire(long now, boolean cancelAll, boolean keep, Consumer<Generation> retired) {
+        active.endOverdue(now, cancelAll);
+        active.retireEnded(processor, generation -> keep && keepForCache(generation), retired);
+    }
+
+    /**
+     * Keeps an ended generation's KV cache in the prefix cache, unless caching is off, it failed
+     * (a failed pass leaves its cache in an unknown state), it computed nothing, or the processor
+     * holds other than the tokens it computed.
+     */
+    private boolean keepForCache(Generation generation) {
+        if (cache == null || generation.failure() != null) {
+            return false;
+        }
+        int[] tokens = generation.computedTokens();
+        int sequence = generation.sequence();
+        if (tokens.length == 0 || processor.nextPosition(sequence) != tokens.length) {
+            return false;
+        }
+        cache.keep(sequence, tokens);
+        return true;
+    }
+
+    /**
+     * One forward pass over the active generations, when any needs a token. A failed pass fails
+     * the generations in it and the others go on.
+     */
+    public void run() {
+        if (active.isEmpty()) {
+            return;
+        }
+        StepPlan plan = planner.plan(active, clock.getAsLong());
+        if (plan.count() == 0) {
+            return;
+        }
+        BatchOutput output;
+        try {
+            output = processor.process(plan.batch());
+            stats.stepRun();
+        } catch (RuntimeException e) {
+            LlmException error = planner.fail(plan, e, clock.getAsLong());
+            log.warn("a forward pass failed; its {} requests fail, the others go on", plan.count(), error);
+            return;
+        }
+        planner.apply(plan, output, clock.getAsLong());
+        long tokens = cache == null ? 0 : cache.tokens();
+        for (int i = 0; i < active.size(); i++) {
+            tokens += active.get(i).computed();
+        }
+        stats.kvCache(tokens, kvCapacity);
+    }
+}
