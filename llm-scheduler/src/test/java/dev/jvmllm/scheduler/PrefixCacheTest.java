@@ -165,6 +165,7 @@ class PrefixCacheTest {
             }
             assertThat(scheduler.metrics().prefixCacheHitTokens()).as("the cache was used").isPositive();
             assertThat(model.processor().truncations()).as("entries were cut").isNotEmpty();
+            assertThat(model.processor().copies()).as("running generations' prompts were copied").isNotEmpty();
         }
     }
 

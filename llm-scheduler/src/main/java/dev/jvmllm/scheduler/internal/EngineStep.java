@@ -12,7 +12,8 @@ import java.util.function.LongSupplier;
 /**
  * One step over the active generations of a processor: what the scheduler's engine loop and the
  * direct path share. {@link #admit} starts a generation on a sequence (with the prefix cache, the
- * cached sequence that shares the longest prefix with its prompt); {@link #retire} ends overdue
+ * cached sequence that shares the longest prefix with its prompt, or a copy of a running
+ * generation's prompt cache); {@link #retire} ends overdue
  * generations and removes ended ones, releasing their sequences or keeping them for the prefix
  * cache; {@link #run} plans one batch ({@link StepPlanner}: decoding generations first, then
  * prompts, within the token budget), runs the forward pass and hands out the logits. Owned by
@@ -20,6 +21,12 @@ import java.util.function.LongSupplier;
  */
 public final class EngineStep {
     private static final Logger log = LoggerFactory.getLogger(EngineStep.class);
+    /**
+     * The shortest prefix worth copying from a running generation's KV cache: every prompt
+     * shares its first token or two (BOS, a template's opening) with every other, and a copy
+     * costs a pass over the cache (the current llama.cpp copies a sequence's whole stream).
+     */
+    static final int MIN_COPIED_PREFIX = 16;
 
     private final BatchProcessor processor;
     private final SchedulerStats stats;
@@ -60,9 +67,11 @@ public final class EngineStep {
 
     /**
      * Starts a generation on a sequence: with prefix caching, the cached sequence that shares the
-     * longest prefix with its prompt, cut to that prefix; else a free empty sequence, or, when the
-     * free ones all hold cached prefixes, the least recently used of them, released. A choice that
-     * is to get another's KV cache starts empty.
+     * longest prefix with its prompt, cut to that prefix, or, where a running generation has
+     * computed a longer one (at least {@value #MIN_COPIED_PREFIX} tokens), a copy of that
+     * generation's cache, cut there; else a free empty sequence, or, when the free ones all hold
+     * cached prefixes, the least recently used of them, released. A choice that is to get
+     * another's KV cache starts empty.
      */
     public void admit(Generation generation) {
         if (cache == null) {
@@ -71,15 +80,20 @@ public final class EngineStep {
         }
         int reused = 0;
         if (!generation.isPrefillSharer()) {
+            // the prompt's last token is computed in any case: its logits give the first token
+            int most = generation.promptLength() - 1;
             PrefixCache.Match match = cache.longestMatch(generation);
-            if (match != null) {
-                // the prompt's last token is computed in any case: its logits give the first token
-                int length = Math.min(match.length(), generation.promptLength() - 1);
+            int cachedLength = match == null ? 0 : Math.min(match.length(), most);
+            Generation runner = longestRunningMatch(generation);
+            int runningLength = runner == null ? 0 : Math.min(generation.commonPrefixLength(runner), most);
+            if (runningLength >= MIN_COPIED_PREFIX && runningLength > cachedLength) {
+                reused = copyFrom(runner, generation, runningLength);
+            } else if (match != null) {
                 cache.remove(match.sequence());
-                if (length > 0 && processor.truncateSequence(match.sequence(), length)) {
+                if (cachedLength > 0 && processor.truncateSequence(match.sequence(), cachedLength)) {
                     active.admit(generation, match.sequence());
-                    generation.startFromCache(length);
-                    reused = length;
+                    generation.startFromCache(cachedLength);
+                    reused = cachedLength;
                 } else {
                     // nothing to reuse, or the cache cannot keep just the prefix (a sliding window dropped cells it needs)
                     ActiveSequences.release(processor, match.sequence());
@@ -90,6 +104,37 @@ public final class EngineStep {
         if (reused == 0) {
             active.admit(generation, emptySequence());
         }
+    }
+
+    /** The running generation whose computed prompt shares the most tokens with the new one's prompt. */
+    private Generation longestRunningMatch(Generation generation) {
+        Generation best = null;
+        int bestLength = 0;
+        for (int i = 0; i < active.size(); i++) {
+            Generation running = active.get(i);
+            int length = generation.commonPrefixLength(running);
+            if (length > bestLength) {
+                best = running;
+                bestLength = length;
+            }
+        }
+        return best;
+    }
+
+    /**
+     * Starts {@code generation} on a copy of {@code runner}'s KV cache cut to {@code length}
+     * tokens; 0 (and nothing admitted) where the cut is refused.
+     */
+    private int copyFrom(Generation runner, Generation generation, int length) {
+        int target = emptySequence();
+        processor.copySequence(runner.sequence(), target);
+        if (!processor.truncateSequence(target, length)) {
+            ActiveSequences.release(processor, target);
+            return 0;
+        }
+        active.admit(generation, target);
+        generation.startFromCache(length);
+        return length;
     }
 
     /** A sequence that no generation holds, empty: one without a cached prefix, else the least recently used one, released. */

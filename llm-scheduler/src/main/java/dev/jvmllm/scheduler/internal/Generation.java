@@ -163,6 +163,19 @@ public final class Generation {
         return length;
     }
 
+    /**
+     * How many tokens the prompt shares from the start with the prompt part of {@code other}'s KV
+     * cache: the tokens of its prompt that {@code other} has computed.
+     */
+    public int commonPrefixLength(Generation other) {
+        int limit = Math.min(promptLength, Math.min(other.computed, other.promptLength));
+        int length = 0;
+        while (length < limit && tokens[length] == other.tokens[length]) {
+            length++;
+        }
+        return length;
+    }
+
     /** How many of its tokens the sequence's KV cache holds. */
     public int computed() {
         return computed;

@@ -115,6 +115,60 @@ class StepPlannerTest {
         assertThat(second.result().cachedPromptTokens()).isEqualTo(22);
     }
 
+    @Test
+    void aPromptSharingARunningGenerationsPromptStartsFromACopyOfItsCache() {
+        EngineStep step = new EngineStep(processor, 4, true, stats, () -> 0L);
+        int[] shared = tokens(1, 30);
+        Generation running = generation(concat(shared, tokens(90, 10)), 20);
+        step.admit(running);
+        step.run();
+        step.run();
+        step.run(); // all 40 prompt tokens computed, decoding
+        assertThat(running.computed()).isEqualTo(40);
+        int[] prompt = concat(shared, tokens(150, 5));
+
+        Generation joining = generation(prompt, 6);
+        step.admit(joining);
+
+        assertThat(processor.copies()).extracting(FakeProcessor.Copy::source, FakeProcessor.Copy::target)
+                .containsExactly(org.assertj.core.groups.Tuple.tuple(running.sequence(), joining.sequence()));
+        assertThat(processor.truncations()).containsExactly(new FakeProcessor.Truncation(joining.sequence(), 40, 30));
+        assertThat(joining.computed()).isEqualTo(30);
+        while (!joining.isEnded() || !running.isEnded()) {
+            step.run();
+        }
+        assertThat(joining.result().tokens()).containsExactly(model.expected(prompt, 6));
+        assertThat(running.result().tokens()).containsExactly(model.expected(concat(shared, tokens(90, 10)), 20));
+    }
+
+    @Test
+    void admissionTakesAnEmptySequenceFirstThenTheLeastRecentlyUsedCachedOne() {
+        EngineStep step = new EngineStep(processor, 2, true, stats, () -> 0L);
+        Generation first = generation(tokens(1, 10), 2);
+        Generation second = generation(tokens(100, 10), 2);
+        step.admit(first);
+        step.admit(second);
+        assertThat(step.free()).isZero();
+        while (!first.isEnded() || !second.isEnded()) {
+            step.run();
+        }
+        step.retire(0, false, true, generation -> { });
+        assertThat(step.free()).as("cached sequences count as free").isEqualTo(2);
+
+        Generation unrelated = generation(tokens(200, 10), 2);
+        step.admit(unrelated);
+        // both sequences held cached prefixes: the least recently kept (the later in admission
+        // order, retired first) gives way
+        assertThat(processor.releases()).extracting(FakeProcessor.Release::sequence)
+                .containsExactly(second.sequence());
+        assertThat(unrelated.sequence()).isEqualTo(second.sequence());
+        assertThat(unrelated.computed()).isZero();
+        Generation again = generation(tokens(1, 12), 2);
+        step.admit(again);
+        assertThat(again.sequence()).isEqualTo(first.sequence());
+        assertThat(again.computed()).as("the entry that stayed is still a hit: its prompt").isEqualTo(10);
+    }
+
     private Generation generation(int promptLength, int maxTokens) {
         return generation(tokens(1, promptLength), maxTokens);
     }
