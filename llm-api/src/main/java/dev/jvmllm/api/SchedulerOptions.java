@@ -1,6 +1,7 @@
 package dev.jvmllm.api;
 
 import java.time.Duration;
+import java.util.Objects;
 
 /**
  * How a scheduler is sized and how long requests may take.
@@ -26,12 +27,14 @@ import java.time.Duration;
  *                    with the same tokens, which then computes only the rest of its prompt (a
  *                    multi-turn chat resends its whole conversation every turn). A kept cache
  *                    gives way, least recently used first, to any request that needs a sequence.
+ * @param stepOrder who gets a step's token budget first
  */
 public record SchedulerOptions(int maxSequences, int maxQueued, int contextSize, int maxBatchTokens, int threads,
                                Duration timeoutPerToken, Duration timeoutFloor, Duration timeoutCeiling,
-                               Duration idleSpin, boolean prefixCache) {
+                               Duration idleSpin, boolean prefixCache, StepOrder stepOrder) {
 
     public SchedulerOptions {
+        Objects.requireNonNull(stepOrder, "stepOrder");
         if (maxSequences < 1) {
             throw new IllegalArgumentException("maxSequences must be at least 1, got " + maxSequences);
         }
@@ -59,51 +62,56 @@ public record SchedulerOptions(int maxSequences, int maxQueued, int contextSize,
 
     /**
      * 8 sequences, 64 waiting, the model's context, 512 tokens a step, threads by model size, 1 s a
-     * token within 30 s .. 10 min, 1 ms of idle spin, prefix caching on.
+     * token within 30 s .. 10 min, 1 ms of idle spin, prefix caching on, decoding first.
      */
     public static SchedulerOptions defaults() {
         return new SchedulerOptions(8, 64, 0, 512, 0, Duration.ofSeconds(1), Duration.ofSeconds(30), Duration.ofMinutes(10),
-                Duration.ofMillis(1), true);
+                Duration.ofMillis(1), true, StepOrder.DECODE_FIRST);
     }
 
     public SchedulerOptions withMaxSequences(int value) {
         return new SchedulerOptions(value, maxQueued, contextSize, Math.max(maxBatchTokens, value), threads,
-                timeoutPerToken, timeoutFloor, timeoutCeiling, idleSpin, prefixCache);
+                timeoutPerToken, timeoutFloor, timeoutCeiling, idleSpin, prefixCache, stepOrder);
     }
 
     public SchedulerOptions withMaxQueued(int value) {
         return new SchedulerOptions(maxSequences, value, contextSize, maxBatchTokens, threads,
-                timeoutPerToken, timeoutFloor, timeoutCeiling, idleSpin, prefixCache);
+                timeoutPerToken, timeoutFloor, timeoutCeiling, idleSpin, prefixCache, stepOrder);
     }
 
     public SchedulerOptions withContextSize(int value) {
         return new SchedulerOptions(maxSequences, maxQueued, value, maxBatchTokens, threads,
-                timeoutPerToken, timeoutFloor, timeoutCeiling, idleSpin, prefixCache);
+                timeoutPerToken, timeoutFloor, timeoutCeiling, idleSpin, prefixCache, stepOrder);
     }
 
     public SchedulerOptions withMaxBatchTokens(int value) {
         return new SchedulerOptions(maxSequences, maxQueued, contextSize, value, threads,
-                timeoutPerToken, timeoutFloor, timeoutCeiling, idleSpin, prefixCache);
+                timeoutPerToken, timeoutFloor, timeoutCeiling, idleSpin, prefixCache, stepOrder);
     }
 
     public SchedulerOptions withThreads(int value) {
         return new SchedulerOptions(maxSequences, maxQueued, contextSize, maxBatchTokens, value,
-                timeoutPerToken, timeoutFloor, timeoutCeiling, idleSpin, prefixCache);
+                timeoutPerToken, timeoutFloor, timeoutCeiling, idleSpin, prefixCache, stepOrder);
     }
 
     public SchedulerOptions withTimeouts(Duration perToken, Duration floor, Duration ceiling) {
         return new SchedulerOptions(maxSequences, maxQueued, contextSize, maxBatchTokens, threads, perToken, floor, ceiling,
-                idleSpin, prefixCache);
+                idleSpin, prefixCache, stepOrder);
     }
 
     public SchedulerOptions withIdleSpin(Duration value) {
         return new SchedulerOptions(maxSequences, maxQueued, contextSize, maxBatchTokens, threads,
-                timeoutPerToken, timeoutFloor, timeoutCeiling, value, prefixCache);
+                timeoutPerToken, timeoutFloor, timeoutCeiling, value, prefixCache, stepOrder);
     }
 
     public SchedulerOptions withPrefixCache(boolean value) {
         return new SchedulerOptions(maxSequences, maxQueued, contextSize, maxBatchTokens, threads,
-                timeoutPerToken, timeoutFloor, timeoutCeiling, idleSpin, value);
+                timeoutPerToken, timeoutFloor, timeoutCeiling, idleSpin, value, stepOrder);
+    }
+
+    public SchedulerOptions withStepOrder(StepOrder value) {
+        return new SchedulerOptions(maxSequences, maxQueued, contextSize, maxBatchTokens, threads,
+                timeoutPerToken, timeoutFloor, timeoutCeiling, idleSpin, prefixCache, value);
     }
 
     /** The processor these options call for. */

@@ -25,10 +25,11 @@ class SchedulerOptionsTest {
 
     @Test
     void everyWitherKeepsTheOtherSettings() {
-        SchedulerOptions options = SchedulerOptions.defaults().withPrefixCache(false).withIdleSpin(Duration.ofMillis(3))
+        SchedulerOptions options = SchedulerOptions.defaults().withStepOrder(StepOrder.ADMISSION_ORDER).withPrefixCache(false).withIdleSpin(Duration.ofMillis(3))
                 .withMaxSequences(4).withMaxQueued(2).withContextSize(256).withMaxBatchTokens(64).withThreads(2)
                 .withTimeouts(Duration.ofSeconds(2), Duration.ofSeconds(3), Duration.ofSeconds(4));
         assertThat(options).isEqualTo(new SchedulerOptions(4, 2, 256, 64, 2, Duration.ofSeconds(2),
-                Duration.ofSeconds(3), Duration.ofSeconds(4), Duration.ofMillis(3), false));
+                Duration.ofSeconds(3), Duration.ofSeconds(4), Duration.ofMillis(3), false,
+                StepOrder.ADMISSION_ORDER));
     }
 }

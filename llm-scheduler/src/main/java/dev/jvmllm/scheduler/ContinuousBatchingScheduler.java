@@ -57,7 +57,8 @@ public final class ContinuousBatchingScheduler implements Scheduler {
             this.contextSize = processor.options().contextSize();
             this.maxSequences = processor.options().maxSequences();
             this.generations = new GenerationFactory(model, contextSize, stats, clock);
-            this.engine = new Engine(processor, options.maxQueued(), options.idleSpin(), options.prefixCache(), stats, clock);
+            this.engine = new Engine(processor, options.maxQueued(), options.idleSpin(), options.stepOrder(), options.prefixCache(),
+                    stats, clock);
         } catch (RuntimeException e) {
             processor.close(); // until the engine runs, the processor is ours to clean up
             throw e;

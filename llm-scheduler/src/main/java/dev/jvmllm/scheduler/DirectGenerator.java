@@ -7,6 +7,7 @@ import dev.jvmllm.api.GenerationResult;
 import dev.jvmllm.api.InvalidRequestException;
 import dev.jvmllm.api.LlmException;
 import dev.jvmllm.api.ProcessorOptions;
+import dev.jvmllm.api.StepOrder;
 import dev.jvmllm.scheduler.internal.ActiveSequences;
 import dev.jvmllm.scheduler.internal.EngineStep;
 import dev.jvmllm.scheduler.internal.Generation;
@@ -60,7 +61,7 @@ public final class DirectGenerator {
         // every active sequence needs a place in each batch for its next token
         int concurrency = Math.min(options.maxSequences(), options.maxBatchTokens());
         // no prefix cache: the processor goes back to its caller with no sequence in use
-        this.step = new EngineStep(processor, concurrency, false, stats, System::nanoTime);
+        this.step = new EngineStep(processor, concurrency, StepOrder.DECODE_FIRST, false, stats, System::nanoTime);
         this.active = step.active();
         this.generations = new GenerationFactory(processor.model(), options.contextSize(), stats, System::nanoTime);
     }

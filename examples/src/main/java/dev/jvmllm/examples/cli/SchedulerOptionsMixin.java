@@ -1,6 +1,7 @@
 package dev.jvmllm.examples.cli;
 
 import dev.jvmllm.api.SchedulerOptions;
+import dev.jvmllm.api.StepOrder;
 import picocli.CommandLine.Option;
 
 import java.time.Duration;
@@ -18,9 +19,14 @@ public final class SchedulerOptionsMixin {
                     + " began the same way (SchedulerOptions.prefixCache)")
     boolean noPrefixCache;
 
+    @Option(names = "--step-order", paramLabel = "ORDER", defaultValue = "DECODE_FIRST",
+            description = "who gets a step's token budget first: ${COMPLETION-CANDIDATES}; default: ${DEFAULT-VALUE}"
+                    + " (SchedulerOptions.stepOrder)")
+    StepOrder stepOrder;
+
     /** {@code options} with what was given on the command line. */
     public SchedulerOptions applyTo(SchedulerOptions options) {
-        SchedulerOptions applied = noPrefixCache ? options.withPrefixCache(false) : options;
+        SchedulerOptions applied = (noPrefixCache ? options.withPrefixCache(false) : options).withStepOrder(stepOrder);
         return idleSpinMicros == null ? applied : applied.withIdleSpin(Duration.of(idleSpinMicros, ChronoUnit.MICROS));
     }
 }

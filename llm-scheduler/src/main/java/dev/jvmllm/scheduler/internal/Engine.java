@@ -7,6 +7,7 @@ import dev.jvmllm.api.LlmException;
 import dev.jvmllm.api.QueueFullException;
 import dev.jvmllm.api.SchedulerClosedException;
 import dev.jvmllm.api.SchedulerMetrics;
+import dev.jvmllm.api.StepOrder;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -62,10 +63,12 @@ public final class Engine implements Runnable {
      * @param processor the processor it drives and, at the end, closes
      * @param maxQueued how many requests may wait for a sequence
      * @param idleSpin how long to look for a command before blocking, once out of work
+     * @param stepOrder who gets a step's token budget first
      * @param prefixCache keep finished requests' KV caches for requests that start with the same tokens
      * @param clock {@link System#nanoTime()}, or a test's clock; the generations' factory must use the same
      */
-    public Engine(BatchProcessor processor, int maxQueued, Duration idleSpin, boolean prefixCache, SchedulerStats stats,
+    public Engine(BatchProcessor processor, int maxQueued, Duration idleSpin, StepOrder stepOrder, boolean prefixCache,
+                  SchedulerStats stats,
                   LongSupplier clock) {
         this.processor = processor;
         this.stats = stats;
@@ -75,7 +78,7 @@ public final class Engine implements Runnable {
         this.capacity = sequences + maxQueued;
         // on one CPU the spinning thread would only hold off the caller it waits for
         this.idleSpinNanos = Runtime.getRuntime().availableProcessors() > 1 ? idleSpin.toNanos() : 0;
-        this.step = new EngineStep(processor, sequences, prefixCache, stats, clock);
+        this.step = new EngineStep(processor, sequences, stepOrder, prefixCache, stats, clock);
         this.active = step.active();
         this.bySequence = new ScheduledRequest[sequences];
     }

@@ -3,6 +3,7 @@ package dev.jvmllm.scheduler.internal;
 import dev.jvmllm.api.BatchOutput;
 import dev.jvmllm.api.BatchProcessor;
 import dev.jvmllm.api.LlmException;
+import dev.jvmllm.api.StepOrder;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -40,16 +41,17 @@ public final class EngineStep {
 
     /**
      * @param concurrency how many generations may be active at once (at most the processor's sequences)
+     * @param order who gets a step's token budget first
      * @param prefixCache keep ended generations' KV caches for generations that start with the same tokens
      * @param clock {@link System#nanoTime()}, or a test's clock
      */
-    public EngineStep(BatchProcessor processor, int concurrency, boolean prefixCache, SchedulerStats stats,
-                      LongSupplier clock) {
+    public EngineStep(BatchProcessor processor, int concurrency, StepOrder order, boolean prefixCache,
+                      SchedulerStats stats, LongSupplier clock) {
         this.processor = processor;
         this.stats = stats;
         this.clock = clock;
         this.active = new ActiveSequences(concurrency);
-        this.planner = new StepPlanner(processor, processor.options().maxBatchTokens(), concurrency);
+        this.planner = new StepPlanner(processor, processor.options().maxBatchTokens(), concurrency, order);
         this.cache = prefixCache ? new PrefixCache(concurrency) : null;
         this.concurrency = concurrency;
         this.kvCapacity = (long) concurrency * processor.options().contextSize();

@@ -5,17 +5,20 @@ import dev.jvmllm.api.BatchOutput;
 import dev.jvmllm.api.BatchProcessor;
 import dev.jvmllm.api.Logits;
 import dev.jvmllm.api.LlmException;
+import dev.jvmllm.api.StepOrder;
 
 /**
  * Plans steps and applies their results: the policy shared by the direct path and the
  * schedulers. There is no prefill phase and decode phase: each generation closes the gap between
  * the tokens it knows and the tokens the model has computed, within a per-step token budget, so
- * a long prompt is split into chunks by itself. Generations that wait for one token (decoding)
- * go first, so that a long prompt never delays another sequence's next token; prompts share what
- * is left, oldest first. Reuses one batch and one array: nothing large is allocated per step.
+ * a long prompt is split into chunks by itself. Who gets the budget first is the {@link StepOrder}
+ * chosen at construction: by default generations that wait for one token (decoding) go first, so
+ * that a long prompt never delays another sequence's next token, and prompts share what is left,
+ * oldest first. Reuses one batch and one array: nothing large is allocated per step.
  */
 public final class StepPlanner {
     private final BatchProcessor processor;
+    private final StepOrder order;
     private final int tokenBudget;
     private final BatchInput batch;
     private final Generation[] scheduled;
@@ -25,9 +28,11 @@ public final class StepPlanner {
      *                  a prefill through
      * @param tokenBudget the most tokens in one forward pass ({@code maxBatchTokens})
      * @param maxSequences how many generations can be active at once
+     * @param order who gets the budget first
      */
-    public StepPlanner(BatchProcessor processor, int tokenBudget, int maxSequences) {
+    public StepPlanner(BatchProcessor processor, int tokenBudget, int maxSequences, StepOrder order) {
         this.processor = processor;
+        this.order = order;
         this.tokenBudget = tokenBudget;
         this.batch = new BatchInput(tokenBudget);
         this.scheduled = new Generation[maxSequences];
@@ -38,18 +43,18 @@ public final class StepPlanner {
         batch.clear();
         int count = 0;
         int budget = tokenBudget;
-        for (int i = 0, n = active.size(); i < n && budget > 0; i++) {
-            Generation generation = active.get(i);
-            if (generation.isDecoding()) {
-                budget -= generation.appendTo(batch, budget, now);
-                scheduled[count++] = generation;
-            }
-        }
-        for (int i = 0, n = active.size(); i < n && budget > 0; i++) {
-            Generation generation = active.get(i);
-            if (generation.isPrefilling()) {
-                budget -= generation.appendTo(batch, budget, now);
-                scheduled[count++] = generation;
+        for (int pass = 0; pass < 2; pass++) {
+            // DECODE_FIRST: the decoding generations, then the prompts; ADMISSION_ORDER: all at once
+            boolean decoding = pass == 0;
+            for (int i = 0, n = active.size(); i < n && budget > 0; i++) {
+                Generation generation = active.get(i);
+                boolean wanted = order == StepOrder.ADMISSION_ORDER
+                        ? decoding && (generation.isDecoding() || generation.isPrefilling())
+                        : decoding ? generation.isDecoding() : generation.isPrefilling();
+                if (wanted) {
+                    budget -= generation.appendTo(batch, budget, now);
+                    scheduled[count++] = generation;
+                }
             }
         }
         return new StepPlan(batch, scheduled, count);

@@ -8,6 +8,7 @@ import dev.jvmllm.api.Logits;
 import dev.jvmllm.api.ProcessorOptions;
 import dev.jvmllm.api.Prompt;
 import dev.jvmllm.api.SamplingParams;
+import dev.jvmllm.api.StepOrder;
 import dev.jvmllm.scheduler.fake.FakeModel;
 import dev.jvmllm.scheduler.fake.FakeProcessor;
 import dev.jvmllm.scheduler.fake.Script;
@@ -32,7 +33,7 @@ class StepPlannerTest {
     private final SchedulerStats stats = new SchedulerStats();
     private final GenerationFactory factory = new GenerationFactory(model, 128, stats, () -> 0L);
     private final ActiveSequences active = new ActiveSequences(4);
-    private final StepPlanner planner = new StepPlanner(processor, BUDGET, 4);
+    private final StepPlanner planner = new StepPlanner(processor, BUDGET, 4, StepOrder.DECODE_FIRST);
 
     @Test
     void aLongPromptIsReadInChunksOfTheBudgetAndAsksForLogitsOnlyAtItsEnd() {
@@ -87,8 +88,25 @@ class StepPlannerTest {
     }
 
     @Test
+    void inAdmissionOrderTheOldestPromptTakesTheBudgetBeforeADecodingGeneration() {
+        StepPlanner prefillFirst = new StepPlanner(processor, BUDGET, 4, StepOrder.ADMISSION_ORDER);
+        Generation prompt = generation(30, 2);
+        Generation decoder = generation(3, 10);
+        active.admit(prompt);
+        active.admit(decoder);
+        StepPlan first = prefillFirst.plan(active, 0);
+        assertThat(counts(first.batch())).containsExactly(16, 0);
+        prefillFirst.apply(first, output(), 0);
+        StepPlan second = prefillFirst.plan(active, 0);
+        assertThat(counts(second.batch())).containsExactly(14, 2); // the rest of the prompt, then the next one's
+        prefillFirst.apply(second, output(token(1)), 0);
+        StepPlan third = prefillFirst.plan(active, 0);
+        assertThat(counts(third.batch())).containsExactly(1, 1);
+    }
+
+    @Test
     void aPromptWithACachedPrefixComputesOnlyItsOwnTokens() {
-        EngineStep step = new EngineStep(processor, 4, true, stats, () -> 0L);
+        EngineStep step = new EngineStep(processor, 4, StepOrder.DECODE_FIRST, true, stats, () -> 0L);
         Generation first = generation(tokens(1, 20), 3);
         step.admit(first);
         while (!first.isEnded()) {
@@ -117,7 +135,7 @@ class StepPlannerTest {
 
     @Test
     void aPromptSharingARunningGenerationsPromptStartsFromACopyOfItsCache() {
-        EngineStep step = new EngineStep(processor, 4, true, stats, () -> 0L);
+        EngineStep step = new EngineStep(processor, 4, StepOrder.DECODE_FIRST, true, stats, () -> 0L);
         int[] shared = tokens(1, 30);
         Generation running = generation(concat(shared, tokens(90, 10)), 20);
         step.admit(running);
@@ -143,7 +161,7 @@ class StepPlannerTest {
 
     @Test
     void admissionTakesAnEmptySequenceFirstThenTheLeastRecentlyUsedCachedOne() {
-        EngineStep step = new EngineStep(processor, 2, true, stats, () -> 0L);
+        EngineStep step = new EngineStep(processor, 2, StepOrder.DECODE_FIRST, true, stats, () -> 0L);
         Generation first = generation(tokens(1, 10), 2);
         Generation second = generation(tokens(100, 10), 2);
         step.admit(first);
