@@ -312,7 +312,10 @@ public final class BenchCommand implements Callable<Integer> {
                 }
             } else {
                 OpenConfiguration configuration = new OpenConfiguration(model, model.llamaLibraries().stream().findFirst(),
-                        threads, workload, schedulerOptions.applyTo(SchedulerOptions.defaults()), !noHttp);
+                        // every run repeats one prompt: with a prefix cache the served paths would compute
+                        // less of it than the direct path beside them
+                        threads, workload, schedulerOptions.applyTo(SchedulerOptions.defaults()).withPrefixCache(false),
+                        !noHttp);
                 opened.add(configuration);
                 if (warmUpRequests > 0) {
                     List<WarmUp> done = configuration.warmUp(WARM_UP_TOKENS, warmUpRequests,
