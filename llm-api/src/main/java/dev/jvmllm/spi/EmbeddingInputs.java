@@ -3,6 +3,7 @@ package dev.jvmllm.spi;
 import dev.jvmllm.api.InvalidRequestException;
 
 import java.util.List;
+import java.util.function.IntFunction;
 
 /** The checks every {@link dev.jvmllm.api.EmbeddingModel} makes before native code sees its inputs. */
 public final class EmbeddingInputs {
@@ -32,6 +33,27 @@ public final class EmbeddingInputs {
                 }
             }
         }
+    }
+
+    /**
+     * Mean pooling: the average of {@code count} token vectors of {@code dimensions} each, summed
+     * in double precision in token order.
+     *
+     * @param token the vector of the {@code i}-th token, {@code i} in {@code 0 .. count - 1}
+     */
+    public static float[] mean(IntFunction<float[]> token, int count, int dimensions) {
+        double[] sum = new double[dimensions];
+        for (int i = 0; i < count; i++) {
+            float[] vector = token.apply(i);
+            for (int d = 0; d < dimensions; d++) {
+                sum[d] += vector[d];
+            }
+        }
+        float[] mean = new float[dimensions];
+        for (int d = 0; d < dimensions; d++) {
+            mean[d] = (float) (sum[d] / count);
+        }
+        return mean;
     }
 
     /** Scales a vector to unit length in place; a zero vector stays zero. */

@@ -313,7 +313,10 @@ final class LlamaCppEmbeddingModel implements EmbeddingModel {
         int start = 0;
         for (int sequence = 0; sequence < inputs.size(); sequence++) {
             int length = inputs.get(sequence).length;
-            float[] embedding = meanHere ? meanOf(start, length)
+            int first = start;
+            // the mean of the token vectors at batch indices first .. first + length - 1
+            float[] embedding = meanHere ? EmbeddingInputs.mean(i -> vector(library.getEmbeddingsIth(context, first + i),
+                    "batch index " + (first + i)), length, dimensions)
                     : vector(library.getEmbeddingsSeq(context, sequence), "sequence " + sequence);
             if (normalize) {
                 EmbeddingInputs.normalize(embedding);
@@ -322,22 +325,6 @@ final class LlamaCppEmbeddingModel implements EmbeddingModel {
             start += length;
         }
         return embeddings;
-    }
-
-    /** The mean of the token vectors at batch indices {@code start .. start + length - 1}. */
-    private float[] meanOf(int start, int length) {
-        double[] sum = new double[dimensions];
-        for (int index = start; index < start + length; index++) {
-            float[] token = vector(library.getEmbeddingsIth(context, index), "batch index " + index);
-            for (int i = 0; i < dimensions; i++) {
-                sum[i] += token[i];
-            }
-        }
-        float[] mean = new float[dimensions];
-        for (int i = 0; i < dimensions; i++) {
-            mean[i] = (float) (sum[i] / length);
-        }
-        return mean;
     }
 
     private float[] vector(MemorySegment address, String what) {

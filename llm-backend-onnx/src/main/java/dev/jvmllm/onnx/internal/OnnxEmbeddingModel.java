@@ -370,24 +370,10 @@ public final class OnnxEmbeddingModel implements EmbeddingModel {
         float[] vector = switch (pooling) {
             case CLS -> rows[0].clone();
             case LAST -> rows[tokens - 1].clone();
-            case MEAN, MODEL_DEFAULT -> mean(rows, tokens);
+            case MEAN, MODEL_DEFAULT -> EmbeddingInputs.mean(j -> rows[j], tokens, rows[0].length);
         };
         if (normalize) {
             EmbeddingInputs.normalize(vector);
-        }
-        return vector;
-    }
-
-    private static float[] mean(float[][] rows, int tokens) {
-        double[] sum = new double[rows[0].length];
-        for (int j = 0; j < tokens; j++) {
-            for (int d = 0; d < sum.length; d++) {
-                sum[d] += rows[j][d];
-            }
-        }
-        float[] vector = new float[sum.length];
-        for (int d = 0; d < sum.length; d++) {
-            vector[d] = (float) (sum[d] / tokens);
         }
         return vector;
     }

@@ -86,6 +86,23 @@ final class InfoEndpoints {
         return settings.modelName();
     }
 
+    /** The fields every model object starts with, up to the kind-specific ones inside the open {@code meta}. */
+    private void writeModelStart(JsonGenerator json, String id, int contextLength, String kind, ModelInfo info)
+            throws IOException {
+        json.writeStartObject();
+        json.writeStringField("id", id);
+        json.writeStringField("object", "model");
+        json.writeNumberField("created", created);
+        json.writeStringField("owned_by", "jvmllm");
+        json.writeNumberField("context_length", contextLength);
+        json.writeObjectFieldStart("meta");
+        json.writeStringField("kind", kind);
+        json.writeStringField("architecture", info.architecture());
+        json.writeStringField("backend", info.backend());
+        json.writeStringField("runtime", info.runtime());
+        json.writeNumberField("n_vocab", info.vocabularySize());
+    }
+
     /**
      * The embedding model's object: {@code context_length} is the most tokens of one input;
      * {@code meta} adds the vector's length and the pooling.
@@ -93,18 +110,7 @@ final class InfoEndpoints {
     private void writeEmbeddingModel(JsonGenerator json) throws IOException {
         EmbeddingModel model = settings.embeddings().orElseThrow().model();
         ModelInfo info = model.info();
-        json.writeStartObject();
-        json.writeStringField("id", settings.embeddingModelName());
-        json.writeStringField("object", "model");
-        json.writeNumberField("created", created);
-        json.writeStringField("owned_by", "jvmllm");
-        json.writeNumberField("context_length", model.maxInputTokens());
-        json.writeObjectFieldStart("meta");
-        json.writeStringField("kind", "embedding");
-        json.writeStringField("architecture", info.architecture());
-        json.writeStringField("backend", info.backend());
-        json.writeStringField("runtime", info.runtime());
-        json.writeNumberField("n_vocab", info.vocabularySize());
+        writeModelStart(json, settings.embeddingModelName(), model.maxInputTokens(), "embedding", info);
         json.writeNumberField("n_embd", model.dimensions());
         json.writeStringField("pooling", model.pooling().name().toLowerCase(Locale.ROOT));
         json.writeBooleanField("normalized", model.normalized());
@@ -120,18 +126,7 @@ final class InfoEndpoints {
     private void writeModel(JsonGenerator json) throws IOException {
         Scheduler scheduler = settings.generation();
         ModelInfo info = scheduler.model().info();
-        json.writeStartObject();
-        json.writeStringField("id", settings.modelName());
-        json.writeStringField("object", "model");
-        json.writeNumberField("created", created);
-        json.writeStringField("owned_by", "jvmllm");
-        json.writeNumberField("context_length", scheduler.contextSize());
-        json.writeObjectFieldStart("meta");
-        json.writeStringField("kind", "generation");
-        json.writeStringField("architecture", info.architecture());
-        json.writeStringField("backend", info.backend());
-        json.writeStringField("runtime", info.runtime());
-        json.writeNumberField("n_vocab", info.vocabularySize());
+        writeModelStart(json, settings.modelName(), scheduler.contextSize(), "generation", info);
         json.writeNumberField("n_ctx_train", info.trainedContextLength());
         json.writeNumberField("n_ctx", scheduler.contextSize());
         json.writeNumberField("n_seq_max", scheduler.maxSequences());

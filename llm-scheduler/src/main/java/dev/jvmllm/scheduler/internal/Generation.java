@@ -155,12 +155,7 @@ public final class Generation {
 
     /** How many tokens the prompt shares from the start with {@code cached}. */
     public int commonPrefixLength(int[] cached) {
-        int limit = Math.min(promptLength, cached.length);
-        int length = 0;
-        while (length < limit && tokens[length] == cached[length]) {
-            length++;
-        }
-        return length;
+        return sharedPrefix(cached, Math.min(promptLength, cached.length));
     }
 
     /**
@@ -168,12 +163,13 @@ public final class Generation {
      * cache: the tokens of its prompt that {@code other} has computed.
      */
     public int commonPrefixLength(Generation other) {
-        int limit = Math.min(promptLength, Math.min(other.computed, other.promptLength));
-        int length = 0;
-        while (length < limit && tokens[length] == other.tokens[length]) {
-            length++;
-        }
-        return length;
+        return sharedPrefix(other.tokens, Math.min(promptLength, Math.min(other.computed, other.promptLength)));
+    }
+
+    /** How many of the first {@code limit} tokens it shares with {@code other}, from the start. */
+    private int sharedPrefix(int[] other, int limit) {
+        int mismatch = Arrays.mismatch(tokens, 0, limit, other, 0, limit);
+        return mismatch < 0 ? limit : mismatch;
     }
 
     /** How many of its tokens the sequence's KV cache holds. */
