@@ -1,10 +1,10 @@
 package dev.jvmllm.api;
 
-import java.util.List;
 import java.util.Optional;
 
 /**
- * An opened model: its vocabulary, its special tokens, its chat template, and the factory of
+ * An opened model: its vocabulary, its special tokens, its chat template (rendered by
+ * {@code llm-chat}'s {@code ChatTemplate}, one engine for every backend), and the factory of
  * {@link BatchProcessor}s that run it. Opened by a {@link dev.jvmllm.spi.Backend} (usually
  * through {@link Backends#open}); thread-safe; closing it releases the weights, so close every
  * processor first.
@@ -48,6 +48,17 @@ public interface Model extends AutoCloseable {
      */
     byte[] tokenBytes(int token);
 
+    /**
+     * The token's text as the vocabulary stores it, control tokens included (such as
+     * {@code <|im_start|>}): what a chat template calls {@code bos_token}. Unlike
+     * {@link #tokenBytes} not meant for decoding output. The default decodes its bytes.
+     *
+     * @throws InvalidRequestException if the id is outside the vocabulary
+     */
+    default String tokenText(int token) {
+        return new String(tokenBytes(token), java.nio.charset.StandardCharsets.UTF_8);
+    }
+
     /** The text of a whole token sequence. */
     default String detokenize(int[] tokens) {
         Utf8StreamDecoder decoder = new Utf8StreamDecoder();
@@ -60,17 +71,6 @@ public interface Model extends AutoCloseable {
 
     /** The chat template stored with the model, if it has one. */
     Optional<String> chatTemplate();
-
-    /**
-     * Formats a conversation as a prompt.
-     *
-     * @param template the name of a built-in template (such as {@code chatml}), or empty to use
-     *                 the model's own template
-     * @param addAssistantTurn end with the opening of an assistant turn, for the model to complete
-     * @throws InvalidRequestException if the model has no template and none is named, or the
-     *                                 named one is unknown
-     */
-    String applyChatTemplate(List<ChatMessage> messages, Optional<String> template, boolean addAssistantTurn);
 
     /**
      * Creates a processor: the state (KV cache) for up to {@link ProcessorOptions#maxSequences()}

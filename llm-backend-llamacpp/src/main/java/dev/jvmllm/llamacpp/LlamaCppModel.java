@@ -1,7 +1,6 @@
 package dev.jvmllm.llamacpp;
 
 import dev.jvmllm.api.BatchProcessor;
-import dev.jvmllm.api.ChatMessage;
 import dev.jvmllm.api.InvalidRequestException;
 import dev.jvmllm.api.LlmException;
 import dev.jvmllm.api.Model;
@@ -34,19 +33,12 @@ import static java.lang.foreign.ValueLayout.JAVA_INT;
  * parses special-token text (such as {@code <|im_start|>} from a chat template) into those
  * tokens, as llama.cpp's own server does with prompts.
  *
- * <p>Its {@link #chatTemplate()} is the one in the file ({@code tokenizer.chat_template}); a file
- * of a family whose format llama.cpp has built in but that carries no template (Gemma GGUFs often
- * do not) gets that built-in's name instead ({@value #GEMMA_TEMPLATE} for the Gemma
- * architectures), so that its chats are formatted the way the family was trained.
+ * <p>Its {@link #chatTemplate()} is the one in the file ({@code tokenizer.chat_template}), if any.
  *
  * <p>{@link #close()} waits for calls in progress, closes every processor still open, then frees
  * the weights; later calls throw {@link IllegalStateException}.
  */
 public final class LlamaCppModel implements Model {
-    /** llama.cpp's built-in template of the Gemma family. */
-    static final String GEMMA_TEMPLATE = "gemma";
-    private static final Set<String> GEMMA_ARCHITECTURES = Set.of("gemma", "gemma2", "gemma3", "gemma3n");
-
     private final LlamaLibrary library;
     private final ModelInfo info;
     private final SpecialTokens specialTokens;
@@ -94,8 +86,7 @@ public final class LlamaCppModel implements Model {
                 endOfGeneration[token] = library.vocabIsEog(vocab, token);
             }
         }
-        this.chatTemplate = Optional.ofNullable(library.modelChatTemplate(model))
-                .or(() -> Optional.of(GEMMA_TEMPLATE).filter(builtin -> GEMMA_ARCHITECTURES.contains(architecture)));
+        this.chatTemplate = Optional.ofNullable(library.modelChatTemplate(model));
     }
 
     /** The library it runs on. */
@@ -170,6 +161,27 @@ public final class LlamaCppModel implements Model {
         return pieces[token].clone();
     }
 
+    /** The piece llama.cpp renders with special tokens shown: a control token's own text. */
+    @Override
+    public String tokenText(int token) {
+        checkToken(token);
+        lock.readLock().lock();
+        try (Arena arena = Arena.ofConfined()) {
+            checkOpen();
+            int capacity = 64;
+            MemorySegment buffer = arena.allocate(capacity);
+            int n = library.tokenToPiece(vocab, token, buffer, capacity, 0, true);
+            if (n < 0) {
+                capacity = -n;
+                buffer = arena.allocate(capacity);
+                n = library.tokenToPiece(vocab, token, buffer, capacity, 0, true);
+            }
+            return n <= 0 ? "" : new String(buffer.asSlice(0, n).toArray(JAVA_BYTE), StandardCharsets.UTF_8);
+        } finally {
+            lock.readLock().unlock();
+        }
+    }
+
     private void checkToken(int token) {
         if (token < 0 || token >= pieces.length) {
             throw new InvalidRequestException("token id " + token + " is outside the vocabulary (0.."
@@ -177,70 +189,10 @@ public final class LlamaCppModel implements Model {
         }
     }
 
-    /** The file's own template, or the name of its family's llama.cpp built-in where the file has none. */
+    /** The file's own template. */
     @Override
     public Optional<String> chatTemplate() {
         return chatTemplate;
-    }
-
-    /**
-     * Formats with llama.cpp's {@code llama_chat_apply_template}. A named template must be one of
-     * llama.cpp's built-in names ({@link #builtinChatTemplates()}).
-     */
-    @Override
-    public String applyChatTemplate(List<ChatMessage> messages, Optional<String> template, boolean addAssistantTurn) {
-        Objects.requireNonNull(messages, "messages");
-        String chosen;
-        if (template.isPresent()) {
-            chosen = template.get();
-            if (!library.builtinTemplates().contains(chosen)) {
-                throw new InvalidRequestException("unknown chat template '" + chosen + "'; llama.cpp knows "
-                        + String.join(", ", library.builtinTemplates()));
-            }
-        } else {
-            chosen = chatTemplate.orElseThrow(() -> new InvalidRequestException("the model " + info.name()
-                    + " has no chat template; name one of " + String.join(", ", library.builtinTemplates())));
-        }
-        lock.readLock().lock();
-        try (Arena arena = Arena.ofConfined()) {
-            checkOpen();
-            MemorySegment chat = arena.allocate(LlamaLibrary.CHAT_MESSAGE, Math.max(1, messages.size()));
-            long textBytes = chosen.length();
-            for (int i = 0; i < messages.size(); i++) {
-                ChatMessage message = messages.get(i);
-                MemorySegment entry = chat.asSlice(i * LlamaLibrary.CHAT_MESSAGE.byteSize(), LlamaLibrary.CHAT_MESSAGE);
-                MemorySegment role = arena.allocateFrom(message.role());
-                MemorySegment content = arena.allocateFrom(message.content());
-                entry.set(ADDRESS, 0, role);
-                entry.set(ADDRESS, ADDRESS.byteSize(), content);
-                textBytes += role.byteSize() + content.byteSize();
-            }
-            MemorySegment nativeTemplate = arena.allocateFrom(chosen);
-            // templates add markup around each message: start with twice the text plus room for it
-            int capacity = (int) Math.min(Integer.MAX_VALUE - 8, 2 * textBytes + 64L * messages.size() + 256);
-            MemorySegment buffer = arena.allocate(capacity);
-            int n = library.chatApplyTemplate(nativeTemplate, chat, messages.size(), addAssistantTurn, buffer, capacity);
-            if (n < 0) {
-                throw new InvalidRequestException("llama.cpp does not support the chat template "
-                        + (template.isPresent() ? "'" + chosen + "'" : "of " + info.name()));
-            }
-            if (n > capacity) {
-                capacity = n;
-                buffer = arena.allocate(capacity);
-                n = library.chatApplyTemplate(nativeTemplate, chat, messages.size(), addAssistantTurn, buffer, capacity);
-                if (n < 0 || n > capacity) {
-                    throw new LlmException("llama_chat_apply_template failed (" + n + ")");
-                }
-            }
-            return new String(buffer.asSlice(0, n).toArray(JAVA_BYTE), StandardCharsets.UTF_8);
-        } finally {
-            lock.readLock().unlock();
-        }
-    }
-
-    /** The names {@link #applyChatTemplate} accepts, such as {@code chatml} and {@code llama3}: those of its library. */
-    public List<String> builtinChatTemplates() {
-        return library.builtinTemplates();
     }
 
     /**

@@ -206,8 +206,7 @@ class InvalidInputTest {
                 .hasMessage("the model random-llama is closed");
         assertThatThrownBy(() -> other.tokenBytes(5)).isInstanceOf(IllegalStateException.class);
         assertThatThrownBy(() -> other.newBatchProcessor(small())).isInstanceOf(IllegalStateException.class);
-        assertThatThrownBy(() -> other.applyChatTemplate(java.util.List.of(), java.util.Optional.of("chatml"), true))
-                .isInstanceOf(IllegalStateException.class);
+        assertThatThrownBy(() -> other.tokenText(5)).isInstanceOf(IllegalStateException.class);
         assertThat(other.info().name()).isEqualTo("random-llama");
     }
 

@@ -85,9 +85,8 @@ class NativeAbiTest {
     }
 
     @Test
-    void batchAndChatMessageLayouts() {
+    void batchLayout() {
         assertThat(LlamaLibrary.BATCH.byteSize()).isEqualTo(56);
-        assertThat(LlamaLibrary.CHAT_MESSAGE.byteSize()).isEqualTo(16);
         StructLayout b = LlamaLibrary.BATCH;
         assertThat(new long[] {at(b, "n_tokens"), at(b, "token"), at(b, "embd"), at(b, "pos"), at(b, "n_seq_id"),
                 at(b, "seq_id"), at(b, "logits")}).containsExactly(0, 8, 16, 24, 32, 40, 48);
@@ -272,17 +271,6 @@ class NativeAbiTest {
             assertThat(model.info().defaultThreads()).isEqualTo(1);
             assertThat(processor.nativeParameter("n_threads")).isEqualTo(1);
             assertThat(processor.nativeParameter("n_threads_batch")).isEqualTo(1);
-        }
-    }
-
-    @Test
-    void builtinChatTemplates() {
-        try (Model model = Libraries.open(TestModels.random(dir), Libraries.BUNDLED)) {
-            assertThat(((LlamaCppModel) model).builtinChatTemplates()).hasSize(33).contains("chatml", "llama2", "llama3",
-                    "mistral-v7", "gemma", "phi3", "phi4", "zephyr", "deepseek3");
-        }
-        try (Model model = Libraries.open(TestModels.random(dir), Libraries.CURRENT)) {
-            assertThat(((LlamaCppModel) model).builtinChatTemplates()).contains("chatml", "llama3", "gemma", "phi4");
         }
     }
 }

@@ -194,7 +194,9 @@ class ErrorResponsesTest {
     void chatWithoutAnyTemplateIs400() {
         try (FakeServer noTemplate = new FakeServer(builder -> builder)) {
             assertError(noTemplate.client.post("/v1/chat/completions", "{\"messages\":[{\"role\":\"user\",\"content\":\"Hi\"}]}"),
-                    400, "invalid_request_error", "invalid_value", null, "the model has no chat template and none was named");
+                    400, "invalid_request_error", "invalid_value", "messages", "the model fake-model has no chat template"
+                            + " and the server names none (--chat-template); built-in templates: chatml, llama3, zephyr,"
+                            + " phi3, gemma");
         }
     }
 

@@ -1,7 +1,6 @@
 package dev.jvmllm.http;
 
 import dev.jvmllm.api.BatchProcessor;
-import dev.jvmllm.api.ChatMessage;
 import dev.jvmllm.api.InvalidRequestException;
 import dev.jvmllm.api.Model;
 import dev.jvmllm.api.ModelInfo;
@@ -10,7 +9,6 @@ import dev.jvmllm.api.SpecialTokens;
 
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
-import java.util.List;
 import java.util.Optional;
 
 /**
@@ -55,24 +53,6 @@ final class FakeModel implements Model {
     @Override
     public Optional<String> chatTemplate() {
         return Optional.empty();
-    }
-
-    @Override
-    public String applyChatTemplate(List<ChatMessage> messages, Optional<String> template, boolean addAssistantTurn) {
-        if (template.isEmpty()) {
-            throw new InvalidRequestException("the model has no chat template and none was named");
-        }
-        if (!template.get().equals("chatml")) {
-            throw new InvalidRequestException("unknown chat template: " + template.get());
-        }
-        StringBuilder prompt = new StringBuilder();
-        for (ChatMessage message : messages) {
-            prompt.append("<|im_start|>").append(message.role()).append('\n').append(message.content()).append("<|im_end|>\n");
-        }
-        if (addAssistantTurn) {
-            prompt.append("<|im_start|>assistant\n");
-        }
-        return prompt.toString();
     }
 
     @Override

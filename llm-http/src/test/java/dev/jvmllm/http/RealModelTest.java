@@ -13,7 +13,6 @@ import com.openai.models.completions.CompletionChoice;
 import com.openai.models.completions.CompletionCreateParams;
 import dev.jvmllm.api.BatchProcessor;
 import dev.jvmllm.api.Backends;
-import dev.jvmllm.api.ChatMessage;
 import dev.jvmllm.api.GenerationRequest;
 import dev.jvmllm.api.GenerationResult;
 import dev.jvmllm.api.Model;
@@ -36,7 +35,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Optional;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
@@ -120,8 +118,7 @@ class RealModelTest {
 
     @Test
     void greedyChatEqualsTheDirectPathOnTheChatmlPrompt() {
-        String prompt = model.applyChatTemplate(List.of(new ChatMessage("user", "Tell me a story about a cat.")),
-                Optional.of("chatml"), true);
+        String prompt = chatml("Tell me a story about a cat.");
         GenerationResult expected = direct.generate(GenerationRequest.of(prompt, SamplingParams.greedy(30)));
         ChatCompletionCreateParams params = ChatCompletionCreateParams.builder().model("stories260K")
                 .addUserMessage("Tell me a story about a cat.").maxCompletionTokens(30).temperature(0).build();
@@ -181,8 +178,7 @@ class RealModelTest {
 
     @Test
     void chatLogprobsAreTheDirectPathsWholeAndStreamed() {
-        String prompt = model.applyChatTemplate(List.of(new ChatMessage("user", "Tell me a story.")),
-                Optional.of("chatml"), true);
+        String prompt = chatml("Tell me a story.");
         GenerationResult expected = direct.generate(GenerationRequest.of(prompt, SamplingParams.greedy(12)).withLogprobs(3));
         ChatCompletionCreateParams params = ChatCompletionCreateParams.builder().model("stories260K")
                 .addUserMessage("Tell me a story.").maxCompletionTokens(12).temperature(0).logprobs(true).topLogprobs(3)
@@ -291,8 +287,7 @@ class RealModelTest {
         assertThat(first.choices()).extracting(ChatCompletion.Choice::index).containsExactly(0L, 1L, 2L, 3L);
         assertThat(texts).hasSize(4).doesNotHaveDuplicates();
         assertThat(again.choices().stream().map(c -> c.message().content().orElseThrow()).toList()).isEqualTo(texts);
-        String prompt = model.applyChatTemplate(List.of(new ChatMessage("user", "Tell me a story.")),
-                Optional.of("chatml"), true);
+        String prompt = chatml("Tell me a story.");
         int promptLength = model.tokenize(prompt, true).length;
         var usage = first.usage().orElseThrow();
         // what a cached prefix held (earlier tests sent the same chat) was not computed again
@@ -357,5 +352,10 @@ class RealModelTest {
             }
             assertThat(texts).isEqualTo(expected);
         }
+    }
+
+    /** The ChatML prompt of one user message, as the server's built-in chatml template renders it. */
+    private static String chatml(String user) {
+        return "<|im_start|>user\n" + user + "<|im_end|>\n<|im_start|>assistant\n";
     }
 }

@@ -23,7 +23,7 @@ class RequestMappingTest {
     void everySamplingFieldReachesTheScheduler() throws Exception {
         assertThat(fake.client.post("/generate", "{\"prompt\":\"Hi\",\"max_tokens\":7,\"temperature\":0.5,\"top_k\":40,"
                 + "\"top_p\":0.9,\"min_p\":0.05,\"repetition_penalty\":1.1,\"presence_penalty\":0.5,"
-                + "\"frequency_penalty\":0.25,\"seed\":42,\"stop\":[\"\\n\",\"The end\"],\"unknown_field\":{\"x\":1}}")
+                + "\"frequency_penalty\":0.25,\"seed\":42,\"stop\":[\"\\n\",\"The end\"]}")
                 .statusCode()).isEqualTo(200);
 
         GenerationRequest request = fake.scheduler.next().request;
@@ -67,8 +67,10 @@ class RequestMappingTest {
                 + "{\"role\":\"assistant\",\"content\":null}],\"temperature\":0}");
 
         GenerationRequest request = fake.scheduler.next().request;
-        assertThat(request.prompt()).isEqualTo(Prompt.text("<|im_start|>system\nBe brief.<|im_end|>\n"
-                + "<|im_start|>user\nHello you<|im_end|>\n<|im_start|>assistant\n<|im_end|>\n<|im_start|>assistant\n"));
+        // the rendered chat, tokenized with the model's BOS (which the chatml template does not write)
+        assertThat(((Prompt.Tokens) request.prompt()).ids()).containsExactly(new FakeModel().tokenize(
+                "<|im_start|>system\nBe brief.<|im_end|>\n<|im_start|>user\nHello you<|im_end|>\n"
+                        + "<|im_start|>assistant\n<|im_end|>\n<|im_start|>assistant\n", true));
         assertThat(request.sampling()).isEqualTo(SamplingParams.builder().maxTokens(128).temperature(0).build());
     }
 

@@ -1,7 +1,6 @@
 package dev.jvmllm.scheduler;
 
 import dev.jvmllm.api.Backends;
-import dev.jvmllm.api.ChatMessage;
 import dev.jvmllm.api.GenerationHandle;
 import dev.jvmllm.api.GenerationRequest;
 import dev.jvmllm.api.GenerationResult;
@@ -11,6 +10,8 @@ import dev.jvmllm.api.Prompt;
 import dev.jvmllm.api.SamplingParams;
 import dev.jvmllm.api.SchedulerOptions;
 import dev.jvmllm.api.TokenLogprob;
+import dev.jvmllm.chat.ChatMessage;
+import dev.jvmllm.chat.ChatTemplate;
 import dev.jvmllm.onnx.GgufToOnnxConverter;
 import dev.jvmllm.testing.TestAssets;
 import org.junit.jupiter.api.Test;
@@ -87,11 +88,11 @@ class RealModelPrefixCacheTest {
                     options.withPrefixCache(false))) {
                 List<ChatMessage> messages = new ArrayList<>();
                 for (String user : USER_TURNS) {
-                    messages.add(new ChatMessage("user", user));
-                    prompts.add(model.applyChatTemplate(messages, Optional.empty(), true));
+                    messages.add(ChatMessage.user(user));
+                    prompts.add(ChatTemplate.of(model).render(messages, List.of(), true));
                     off.add(joinResult(scheduler.submit(GenerationRequest.of(prompts.getLast(),
                             SamplingParams.greedy(24)).withLogprobs(2))));
-                    messages.add(new ChatMessage("assistant", off.getLast().text()));
+                    messages.add(ChatMessage.assistant(off.getLast().text()));
                 }
             }
             try (ContinuousBatchingScheduler scheduler = new ContinuousBatchingScheduler(model, options)) {
@@ -152,16 +153,17 @@ class RealModelPrefixCacheTest {
                 .withPrefixCache(cache);
         try (ContinuousBatchingScheduler scheduler = new ContinuousBatchingScheduler(model, options)) {
             List<ChatMessage> messages = new ArrayList<>();
+            ChatTemplate chat = ChatTemplate.forModel(model, template).orElseThrow();
             for (String user : USER_TURNS) {
-                messages.add(new ChatMessage("user", user));
-                String prompt = model.applyChatTemplate(messages, template, true);
+                messages.add(ChatMessage.user(user));
+                String prompt = chat.render(messages, List.of(), true);
                 GenerationResult result = joinResult(scheduler.submit(GenerationRequest.of(prompt,
                         SamplingParams.greedy(maxTokens))));
                 answers.add(Arrays.stream(result.tokens()).boxed().toList());
                 if (cachedPerTurn != null) {
                     cachedPerTurn.add(result.cachedPromptTokens());
                 }
-                messages.add(new ChatMessage("assistant", result.text()));
+                messages.add(ChatMessage.assistant(result.text()));
             }
         }
         return answers;

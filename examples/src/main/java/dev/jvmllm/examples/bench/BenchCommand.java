@@ -148,7 +148,9 @@ public final class BenchCommand implements Callable<Integer> {
                             + " --tokens);",
                     "long-prompts: the inter-token latency of " + ConversationBench.STREAMS + " decoding streams while"
                             + " prompts of " + ConversationBench.LONG_PROMPT_TOKENS + " tokens arrive, split into"
-                            + " chunks of --chunk tokens and not"})
+                            + " chunks of --chunk tokens and not;",
+                    "structured: tokens/s of a chat answer free and constrained to a JSON Schema, on 1 and "
+                            + StructuredBench.STREAMS + " streams (up to --tokens each)"})
     String workload;
 
     @Option(names = "--chunk", paramLabel = "N", defaultValue = "64",
@@ -175,8 +177,9 @@ public final class BenchCommand implements Callable<Integer> {
             switch (workload) {
                 case "multi-turn" -> bench.multiTurn(runs);
                 case "long-prompts" -> bench.longPrompts(chunk, 2, runs);
+                case "structured" -> new StructuredBench(opened, options, tokens, System.out).measure(runs);
                 default -> throw new ParameterException(spec.commandLine(), "unknown --workload " + workload
-                        + ": paths, multi-turn or long-prompts");
+                        + ": paths, multi-turn, long-prompts or structured");
             }
         }
         return 0;

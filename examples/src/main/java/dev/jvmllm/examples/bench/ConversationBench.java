@@ -1,6 +1,5 @@
 package dev.jvmllm.examples.bench;
 
-import dev.jvmllm.api.ChatMessage;
 import dev.jvmllm.api.GenerationEvent;
 import dev.jvmllm.api.GenerationHandle;
 import dev.jvmllm.api.GenerationRequest;
@@ -11,6 +10,8 @@ import dev.jvmllm.api.SamplingParams;
 import dev.jvmllm.api.Scheduler;
 import dev.jvmllm.api.SchedulerOptions;
 import dev.jvmllm.api.Schedulers;
+import dev.jvmllm.chat.ChatMessage;
+import dev.jvmllm.chat.ChatTemplate;
 
 import java.io.PrintStream;
 import java.util.ArrayList;
@@ -99,6 +100,7 @@ final class ConversationBench {
 
     /** Every conversation on a thread of its own, turn after turn; the results per conversation and turn. */
     private List<List<GenerationResult>> conversations(Scheduler scheduler) throws Exception {
+        ChatTemplate template = ChatTemplate.forModel(model, Optional.of("chatml")).orElseThrow();
         ExecutorService threads = Executors.newFixedThreadPool(CONVERSATIONS);
         try {
             List<Callable<List<GenerationResult>>> work = new ArrayList<>();
@@ -106,16 +108,15 @@ final class ConversationBench {
                 int conversation = c;
                 work.add(() -> {
                     List<ChatMessage> messages = new ArrayList<>();
-                    messages.add(new ChatMessage("system", "You are assistant number " + conversation + "."));
+                    messages.add(ChatMessage.system("You are assistant number " + conversation + "."));
                     List<GenerationResult> turns = new ArrayList<>();
                     for (String question : QUESTIONS) {
-                        messages.add(new ChatMessage("user", question));
-                        String prompt = model.applyChatTemplate(messages, Optional.of("chatml").filter(
-                                t -> model.chatTemplate().isEmpty()), true);
-                        GenerationResult result = scheduler.submit(GenerationRequest.of(prompt,
+                        messages.add(ChatMessage.user(question));
+                        int[] prompt = template.tokenize(model, template.render(messages, List.of(), true));
+                        GenerationResult result = scheduler.submit(GenerationRequest.of(Prompt.tokens(prompt),
                                 SamplingParams.greedy(answerTokens))).result().join();
                         turns.add(result);
-                        messages.add(new ChatMessage("assistant", result.text()));
+                        messages.add(ChatMessage.assistant(result.text()));
                     }
                     return turns;
                 });

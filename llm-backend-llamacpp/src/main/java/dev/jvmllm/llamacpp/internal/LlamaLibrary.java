@@ -51,11 +51,6 @@ public abstract sealed class LlamaLibrary permits B4916Library, CurrentLibrary {
             ADDRESS.withName("seq_id"),
             ADDRESS.withName("logits")).withName("llama_batch");
 
-    /** {@code struct llama_chat_message}: 16 bytes. */
-    public static final StructLayout CHAT_MESSAGE = MemoryLayout.structLayout(
-            ADDRESS.withName("role"),
-            ADDRESS.withName("content")).withName("llama_chat_message");
-
     // enum llama_pooling_type, the same in both C APIs
     /** {@code LLAMA_POOLING_TYPE_NONE}: a vector per token, no embedding per sequence. */
     public static final int POOLING_NONE = 0;
@@ -91,7 +86,6 @@ public abstract sealed class LlamaLibrary permits B4916Library, CurrentLibrary {
     private final MethodHandle vocabIsEog;
     private final MethodHandle tokenize;
     private final MethodHandle tokenToPiece;
-    private final MethodHandle chatApplyTemplate;
     private final MethodHandle initFromModel;
     private final MethodHandle free;
     private final MethodHandle nCtx;
@@ -110,7 +104,6 @@ public abstract sealed class LlamaLibrary permits B4916Library, CurrentLibrary {
     private final MethodHandle getEmbeddingsIth;
     private final MethodHandle modelHasEncoder;
     private final MethodHandle modelHasDecoder;
-    private final List<String> builtinTemplates;
 
     /**
      * Binds the common functions. The subclass's struct layouts must be constants: they are read
@@ -137,8 +130,6 @@ public abstract sealed class LlamaLibrary permits B4916Library, CurrentLibrary {
                 ADDRESS, ADDRESS, JAVA_INT, ADDRESS, JAVA_INT, JAVA_BOOLEAN, JAVA_BOOLEAN));
         tokenToPiece = bind("llama_token_to_piece", FunctionDescriptor.of(JAVA_INT,
                 ADDRESS, JAVA_INT, ADDRESS, JAVA_INT, JAVA_INT, JAVA_BOOLEAN));
-        chatApplyTemplate = bind("llama_chat_apply_template", FunctionDescriptor.of(JAVA_INT,
-                ADDRESS, ADDRESS, JAVA_LONG, JAVA_BOOLEAN, ADDRESS, JAVA_INT));
         initFromModel = bind("llama_init_from_model", FunctionDescriptor.of(ADDRESS, ADDRESS, contextParamsLayout()));
         free = bind("llama_free", FunctionDescriptor.ofVoid(ADDRESS));
         nCtx = bind("llama_n_ctx", FunctionDescriptor.of(JAVA_INT, ADDRESS));
@@ -157,7 +148,6 @@ public abstract sealed class LlamaLibrary permits B4916Library, CurrentLibrary {
         getEmbeddingsIth = bind("llama_get_embeddings_ith", FunctionDescriptor.of(ADDRESS, ADDRESS, JAVA_INT));
         modelHasEncoder = bind("llama_model_has_encoder", FunctionDescriptor.of(JAVA_BOOLEAN, ADDRESS));
         modelHasDecoder = bind("llama_model_has_decoder", FunctionDescriptor.of(JAVA_BOOLEAN, ADDRESS));
-        builtinTemplates = readBuiltinTemplates();
     }
 
     /**
@@ -544,37 +534,6 @@ public abstract sealed class LlamaLibrary permits B4916Library, CurrentLibrary {
                                   boolean special) {
         try {
             return (int) tokenToPiece.invokeExact(vocab, token, buffer, length, lstrip, special);
-        } catch (Throwable t) {
-            throw rethrow(t);
-        }
-    }
-
-    /** {@code llama_chat_apply_template}: the formatted length (may exceed {@code length}), or negative. */
-    public final int chatApplyTemplate(MemorySegment template, MemorySegment messages, long count, boolean addAssistant,
-                                       MemorySegment buffer, int length) {
-        try {
-            return (int) chatApplyTemplate.invokeExact(template, messages, count, addAssistant, buffer, length);
-        } catch (Throwable t) {
-            throw rethrow(t);
-        }
-    }
-
-    /** The names of this library's built-in chat templates. */
-    public final List<String> builtinTemplates() {
-        return builtinTemplates;
-    }
-
-    private List<String> readBuiltinTemplates() {
-        MethodHandle builtins = bind("llama_chat_builtin_templates", FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_LONG));
-        try (Arena arena = Arena.ofConfined()) {
-            int count = (int) builtins.invokeExact(MemorySegment.NULL, 0L);
-            MemorySegment names = arena.allocate(ADDRESS, Math.max(1, count));
-            int again = (int) builtins.invokeExact(names, (long) count);
-            List<String> result = new ArrayList<>(count);
-            for (int i = 0; i < Math.min(count, again); i++) {
-                result.add(names.getAtIndex(ADDRESS, i).reinterpret(Long.MAX_VALUE).getString(0));
-            }
-            return List.copyOf(result);
         } catch (Throwable t) {
             throw rethrow(t);
         }

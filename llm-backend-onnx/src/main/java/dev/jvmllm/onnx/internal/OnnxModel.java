@@ -5,7 +5,6 @@ import ai.onnxruntime.OrtException;
 import ai.onnxruntime.OrtLoggingLevel;
 import ai.onnxruntime.OrtSession;
 import dev.jvmllm.api.BatchProcessor;
-import dev.jvmllm.api.ChatMessage;
 import dev.jvmllm.api.InvalidRequestException;
 import dev.jvmllm.api.LlmException;
 import dev.jvmllm.api.Model;
@@ -40,12 +39,12 @@ public final class OnnxModel implements Model {
     private final HfTokenizer tokenizer;
     private final SpecialTokens specialTokens;
     private final boolean[] endOfGeneration;
-    private final ChatTemplates chatTemplates;
+    private final Optional<String> chatTemplate;
     private final Map<Integer, OrtSession> sessions = new HashMap<>();
     private boolean closed;
 
     private OnnxModel(Path modelFile, ModelInfo info, DecoderSignature signature, HfTokenizer tokenizer,
-                      SpecialTokens specialTokens, boolean[] endOfGeneration, ChatTemplates chatTemplates,
+                      SpecialTokens specialTokens, boolean[] endOfGeneration, Optional<String> chatTemplate,
                       int threads, OrtSession session) {
         this.modelFile = modelFile;
         this.info = info;
@@ -53,7 +52,7 @@ public final class OnnxModel implements Model {
         this.tokenizer = tokenizer;
         this.specialTokens = specialTokens;
         this.endOfGeneration = endOfGeneration;
-        this.chatTemplates = chatTemplates;
+        this.chatTemplate = chatTemplate;
         sessions.put(threads, session);
     }
 
@@ -92,7 +91,7 @@ public final class OnnxModel implements Model {
             ModelInfo info = new ModelInfo(name, directory, BACKEND, config.modelType(), signature.vocabularySize(),
                     config.contextLength(), weightBytes, "onnxruntime " + environment().getVersion(), threads, threads);
             return new OnnxModel(modelFile, info, signature, tokenizer, special, end,
-                    new ChatTemplates(tokenizerConfig, special, tokenizer), threads, session);
+                    tokenizerConfig.chatTemplate(), threads, session);
         } catch (RuntimeException e) {
             if (tokenizer != null) {
                 tokenizer.close();
@@ -157,14 +156,19 @@ public final class OnnxModel implements Model {
         return tokenizer.bytes(token);
     }
 
+    /** The vocabulary's entry for the token, as {@code tokenizer.json} spells it. */
     @Override
-    public Optional<String> chatTemplate() {
-        return chatTemplates.modelTemplate();
+    public String tokenText(int token) {
+        if (token < 0 || token >= info.vocabularySize()) {
+            throw new InvalidRequestException("token id " + token + " is outside the vocabulary (0.."
+                    + (info.vocabularySize() - 1) + ")");
+        }
+        return tokenizer.text(token).orElse("");
     }
 
     @Override
-    public String applyChatTemplate(List<ChatMessage> messages, Optional<String> template, boolean addAssistantTurn) {
-        return chatTemplates.apply(messages, template, addAssistantTurn);
+    public Optional<String> chatTemplate() {
+        return chatTemplate;
     }
 
     @Override

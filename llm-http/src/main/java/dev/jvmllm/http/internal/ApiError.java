@@ -54,6 +54,18 @@ final class ApiError extends RuntimeException {
         return new ApiError(400, "invalid_request_error", "invalid_value", param, message);
     }
 
+    /** A field this server knows but cannot honour: refused rather than ignored, so the client learns it at once. */
+    static ApiError unsupportedField(String param, String why) {
+        return new ApiError(400, "invalid_request_error", "unsupported_parameter", param,
+                "'" + param + "' is not supported: " + why);
+    }
+
+    /** A field no endpoint knows (OpenAI's answer to one too). */
+    static ApiError unknownField(String param) {
+        return new ApiError(400, "invalid_request_error", "unknown_parameter", param,
+                "unrecognized request argument supplied: '" + param + "'");
+    }
+
     static ApiError missing(String param) {
         return new ApiError(400, "invalid_request_error", "missing_required_parameter", param,
                 "'" + param + "' is required");

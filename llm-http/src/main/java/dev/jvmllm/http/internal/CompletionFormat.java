@@ -2,6 +2,7 @@ package dev.jvmllm.http.internal;
 
 import com.fasterxml.jackson.core.JsonGenerator;
 
+import dev.jvmllm.api.GenerationResult;
 import dev.jvmllm.api.Model;
 import dev.jvmllm.api.TokenLogprob;
 
@@ -66,8 +67,9 @@ final class CompletionFormat extends OpenAiFormat {
     }
 
     @Override
-    void writeResultContent(JsonGenerator json, String text) throws IOException {
-        json.writeStringField("text", text);
+    String writeResultContent(JsonGenerator json, GenerationResult result) throws IOException {
+        json.writeStringField("text", result.text());
+        return result.finishReason().openAiName();
     }
 
     @Override

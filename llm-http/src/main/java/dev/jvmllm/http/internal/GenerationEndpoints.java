@@ -2,14 +2,18 @@ package dev.jvmllm.http.internal;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.sun.net.httpserver.HttpExchange;
-import dev.jvmllm.api.ChatMessage;
 import dev.jvmllm.api.GenerationRequest;
 import dev.jvmllm.api.Model;
+import dev.jvmllm.api.OutputConstraint;
 import dev.jvmllm.api.Prompt;
 import dev.jvmllm.api.SamplingParams;
+import dev.jvmllm.chat.ChatMessage;
+import dev.jvmllm.chat.ChatPrompt;
+import dev.jvmllm.chat.ChatTemplate;
+import dev.jvmllm.chat.Tool;
+import dev.jvmllm.chat.ToolChoice;
 
 import java.io.IOException;
-import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Optional;
@@ -36,6 +40,8 @@ final class GenerationEndpoints {
     private final ServerSettings settings;
     private final Generations generations;
     private final Model model;
+    /** How chats become prompts; null when the model has no template and the server names none. */
+    private final ChatTemplate chatTemplate;
     /** Makes response ids unique across servers and restarts: random per server, then a counter. */
     private final String idPrefix = HexFormat.of().toHexDigits(ThreadLocalRandom.current().nextInt()) + "-";
     private final AtomicLong ids = new AtomicLong();
@@ -44,19 +50,39 @@ final class GenerationEndpoints {
         this.settings = settings;
         this.generations = generations;
         this.model = settings.generation().model();
+        this.chatTemplate = ChatTemplate.forModel(model, settings.chatTemplate()).orElse(null);
     }
 
     void generate(HttpExchange exchange) throws IOException {
         JsonFields body = readBody(exchange);
+        FieldPolicy.GENERATE.check(body);
         String prompt = body.requiredString("prompt");
         SamplingParams sampling = SamplingFields.read(body, body.integer("max_tokens").orElse(GENERATE_MAX_TOKENS));
         boolean stream = body.bool("stream");
-        generations.respond(exchange, GenerationRequest.of(prompt, sampling), 1,
-                new GenerateFormat(nextId("gen-"), settings.modelName()), stream);
+        GenerationRequest request = GenerationRequest.of(prompt, sampling);
+        Optional<String> grammar = body.string("grammar");
+        JsonNode schema = body.node("json_schema");
+        if (grammar.isPresent() && schema != null) {
+            throw ApiError.invalidValue("json_schema", "give 'grammar' or 'json_schema', not both");
+        }
+        if (grammar.isPresent()) {
+            request = request.withConstraint(Constraints.gbnf("grammar", grammar.get()));
+        } else if (schema != null) {
+            request = request.withConstraint(Constraints.jsonSchema("json_schema", schema));
+        }
+        generations.respond(exchange, request, 1, new GenerateFormat(nextId("gen-"), settings.modelName()), stream);
     }
 
     void completions(HttpExchange exchange) throws IOException {
         JsonFields body = readBody(exchange);
+        FieldPolicy.COMPLETIONS.check(body);
+        if (body.bool("echo")) {
+            throw ApiError.unsupportedField("echo", "the prompt is not repeated in the answer; 'echo' may only be false");
+        }
+        if (body.integer("best_of").orElse(1) != 1) {
+            throw ApiError.unsupportedField("best_of", "choosing the best of several completions is not implemented;"
+                    + " 'best_of' may only be 1 (use 'n' for several completions)");
+        }
         int choices = checkOpenAiFields(body);
         Prompt prompt = completionPrompt(body);
         SamplingParams sampling = SamplingFields.read(body, body.integer("max_tokens").orElse(COMPLETIONS_MAX_TOKENS));
@@ -72,26 +98,57 @@ final class GenerationEndpoints {
 
     void chat(HttpExchange exchange) throws IOException {
         JsonFields body = readBody(exchange);
+        FieldPolicy.CHAT.check(body);
         int choices = checkOpenAiFields(body);
-        List<ChatMessage> messages = chatMessages(body);
-        // the model's own template where it has one; else the server's configured one
-        Optional<String> template = model.chatTemplate().isPresent() ? Optional.empty() : settings.chatTemplate();
-        String prompt = model.applyChatTemplate(messages, template, true);
+        List<String> modalities = body.strings("modalities");
+        if (!modalities.isEmpty() && !modalities.equals(List.of("text"))) {
+            throw ApiError.unsupportedField("modalities", "this server produces text only; 'modalities' may only be [\"text\"]");
+        }
+        List<ChatMessage> messages = ChatFields.messages(body);
+        List<Tool> tools = ChatFields.tools(body);
+        ToolChoice toolChoice = ChatFields.toolChoice(body, tools);
+        boolean parallelToolCalls = body.node("parallel_tool_calls") == null || body.bool("parallel_tool_calls");
+        Optional<ChatFields.ResponseFormat> responseFormat = ChatFields.responseFormat(body);
+        boolean toolsInPlay = !tools.isEmpty() && !(toolChoice instanceof ToolChoice.None);
+        boolean logprobs = body.bool("logprobs");
+        if (toolsInPlay && logprobs) {
+            throw ApiError.unsupportedField("logprobs", "log-probabilities of an output read as tool calls are not"
+                    + " implemented");
+        }
+        ChatTemplate template = chatTemplate();
+        // with tools in play, an answer that calls none must match the response format (where the format can say so)
+        ChatPrompt chat = template.prompt(messages, tools, toolChoice, parallelToolCalls,
+                responseFormat.filter(_ -> toolsInPlay).map(ChatFields.ResponseFormat::schema));
         int maxTokens = body.integer("max_completion_tokens")
                 .orElse(body.integer("max_tokens").orElse(model.info().trainedContextLength()));
         SamplingParams sampling = SamplingFields.read(body, maxTokens);
         boolean stream = body.bool("stream");
-        boolean logprobs = body.bool("logprobs");
         OptionalInt top = topLogprobs(body, "top_logprobs");
         if (top.isPresent() && !logprobs) {
             throw ApiError.invalidValue("top_logprobs", "'top_logprobs' needs 'logprobs': true");
         }
-        GenerationRequest request = GenerationRequest.of(prompt, sampling);
+        GenerationRequest request = GenerationRequest.of(Prompt.tokens(template.tokenize(model, chat.text())), sampling);
         if (logprobs) {
             request = request.withLogprobs(top.orElse(0));
         }
-        generations.respond(exchange, request, choices, new ChatFormat(nextId("chatcmpl-"), epochSeconds(), settings.modelName(),
-                streamUsage(body), logprobs ? model : null), stream);
+        Optional<? extends OutputConstraint> constraint = toolsInPlay
+                ? chat.constraint().map(Constraints::toolCalls)
+                : responseFormat.map(ChatFields.ResponseFormat::grammar);
+        if (constraint.isPresent()) {
+            request = request.withConstraint(constraint.get());
+        }
+        generations.respond(exchange, request, choices, new ChatFormat(nextId("chatcmpl-"), epochSeconds(),
+                settings.modelName(), streamUsage(body), logprobs ? model : null, toolsInPlay ? chat : null), stream);
+    }
+
+    /** The model's own template; where it has none, its family's or the server's configured built-in. */
+    private ChatTemplate chatTemplate() {
+        if (chatTemplate == null) {
+            throw ApiError.invalidValue("messages", "the model " + model.info().name() + " has no chat template and"
+                    + " the server names none (--chat-template); built-in templates: "
+                    + String.join(", ", ChatTemplate.builtinNames()));
+        }
+        return chatTemplate;
     }
 
     private JsonFields readBody(HttpExchange exchange) throws IOException {
@@ -148,42 +205,6 @@ final class GenerationEndpoints {
             }
         }
         return true;
-    }
-
-    private static List<ChatMessage> chatMessages(JsonFields body) {
-        List<JsonFields> objects = body.objects("messages");
-        if (objects.isEmpty()) {
-            throw ApiError.invalidValue("messages", "'messages' must not be empty");
-        }
-        List<ChatMessage> messages = new ArrayList<>(objects.size());
-        for (JsonFields message : objects) {
-            messages.add(new ChatMessage(message.requiredString("role"), content(message)));
-        }
-        return messages;
-    }
-
-    /** A string, null (an assistant turn that only called tools), or an array of text parts. */
-    private static String content(JsonFields message) {
-        JsonNode content = message.node("content");
-        if (content == null) {
-            return "";
-        }
-        if (content.isTextual()) {
-            return content.textValue();
-        }
-        String expected = "a string or an array of text parts";
-        if (!content.isArray()) {
-            throw ApiError.wrongType(message.pathOf("content"), expected);
-        }
-        StringBuilder text = new StringBuilder();
-        for (JsonNode part : content) {
-            JsonNode partText = part.get("text");
-            if (!"text".equals(part.path("type").asText()) || partText == null || !partText.isTextual()) {
-                throw ApiError.wrongType(message.pathOf("content"), expected);
-            }
-            text.append(partText.textValue());
-        }
-        return text.toString();
     }
 
     /** How many top log-probabilities a field asks for: 0 to {@value #MAX_TOP_LOGPROBS}, as OpenAI allows. */

@@ -44,8 +44,12 @@ abstract sealed class OpenAiFormat implements ResponseFormat permits CompletionF
     /** {@code text_completion} or {@code chat.completion.chunk}. */
     abstract String chunkObject();
 
-    /** The choice's content in a whole answer: {@code "text"} or {@code "message"}. */
-    abstract void writeResultContent(JsonGenerator json, String text) throws IOException;
+    /**
+     * The choice's content in a whole answer: {@code "text"} or {@code "message"}.
+     *
+     * @return the choice's {@code finish_reason}
+     */
+    abstract String writeResultContent(JsonGenerator json, GenerationResult result) throws IOException;
 
     /**
      * The choice's content in a chunk: {@code "text"} or {@code "delta"}.
@@ -79,14 +83,14 @@ abstract sealed class OpenAiFormat implements ResponseFormat permits CompletionF
             GenerationResult result = choices.get(choice);
             json.writeStartObject();
             json.writeNumberField("index", choice);
-            writeResultContent(json, result.text());
+            String finishReason = writeResultContent(json, result);
             if (tokens == null) {
                 json.writeNullField("logprobs");
             } else {
                 json.writeFieldName("logprobs");
                 writeLogprobs(json, choice, result.logprobs());
             }
-            json.writeStringField("finish_reason", result.finishReason().openAiName());
+            json.writeStringField("finish_reason", finishReason);
             json.writeEndObject();
         }
         json.writeEndArray();
@@ -95,12 +99,12 @@ abstract sealed class OpenAiFormat implements ResponseFormat permits CompletionF
     }
 
     @Override
-    public final void writeStreamToken(SseWriter sse, int choice, GenerationEvent.Token token) throws IOException {
+    public void writeStreamToken(SseWriter sse, int choice, GenerationEvent.Token token) throws IOException {
         writeChunk(sse, choice, false, token.text(), null, token.logprob().map(List::of).orElse(List.of()));
     }
 
     @Override
-    public final void writeStreamEnd(SseWriter sse, int choice, GenerationResult result, String unstreamedText)
+    public void writeStreamEnd(SseWriter sse, int choice, GenerationResult result, String unstreamedText)
             throws IOException {
         writeChunk(sse, choice, false, unstreamedText, result.finishReason().openAiName(), List.of());
     }
@@ -120,11 +124,23 @@ abstract sealed class OpenAiFormat implements ResponseFormat permits CompletionF
     /** A chunk of one choice; {@code logprobs} those of its token, if any. */
     final void writeChunk(SseWriter sse, int choice, boolean first, String text, String finishReason,
                           List<TokenLogprob> logprobs) throws IOException {
+        writeChunk(sse, choice, json -> writeChunkContent(json, first, text), finishReason, logprobs);
+    }
+
+    /** What a chunk holds of its choice's content. */
+    @FunctionalInterface
+    interface ChunkContent {
+        void write(JsonGenerator json) throws IOException;
+    }
+
+    /** A chunk of one choice with the content {@code content} writes. */
+    final void writeChunk(SseWriter sse, int choice, ChunkContent content, String finishReason,
+                          List<TokenLogprob> logprobs) throws IOException {
         JsonGenerator json = sse.begin();
         writeEnvelopeStart(json, chunkObject());
         json.writeStartObject();
         json.writeNumberField("index", choice);
-        writeChunkContent(json, first, text);
+        content.write(json);
         if (tokens == null || logprobs.isEmpty()) {
             json.writeNullField("logprobs");
         } else {

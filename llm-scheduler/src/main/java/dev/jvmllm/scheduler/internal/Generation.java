@@ -13,6 +13,7 @@ import dev.jvmllm.api.Sampler;
 import dev.jvmllm.api.SamplingParams;
 import dev.jvmllm.api.Timings;
 import dev.jvmllm.api.TokenLogprob;
+import dev.jvmllm.api.TokenMatcher;
 import dev.jvmllm.api.Utf8StreamDecoder;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -20,6 +21,7 @@ import org.slf4j.LoggerFactory;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.BitSet;
 import java.util.List;
 import java.util.Optional;
 
@@ -66,6 +68,10 @@ public final class Generation {
     /** How many top candidates each token's log-probability lists; -1 when the request wants none. */
     private final int topLogprobs;
     private final List<TokenLogprob> logprobs;
+    /** Where the output stands in the request's constraint; null when it has none. */
+    private final TokenMatcher matcher;
+    /** The tokens the constraint allows at this step, filled only when the first draw was refused. */
+    private BitSet allowed;
     /** The choice whose prefill this one waits for; null when it computes its own, or has its copy. */
     private Generation prefillSource;
     /** The choices that wait for this one's prefill. */
@@ -87,9 +93,12 @@ public final class Generation {
     private long lastTokenNanos;
     private long endNanos;
 
-    /** @param topLogprobs how many top candidates each token's log-probability lists; -1 for no log-probabilities */
+    /**
+     * @param topLogprobs how many top candidates each token's log-probability lists; -1 for no log-probabilities
+     * @param matcher     the request's constraint at the start of this output, or null
+     */
     Generation(Model model, SamplingParams params, int[] prompt, int contextSize, GenerationListener listener,
-               SchedulerStats stats, long submittedNanos, long deadlineNanos, int topLogprobs) {
+               SchedulerStats stats, long submittedNanos, long deadlineNanos, int topLogprobs, TokenMatcher matcher) {
         this.model = model;
         this.params = params;
         this.listener = listener;
@@ -102,6 +111,7 @@ public final class Generation {
         this.deadlineNanos = deadlineNanos;
         this.topLogprobs = topLogprobs;
         this.logprobs = topLogprobs < 0 ? List.of() : new ArrayList<>();
+        this.matcher = matcher;
         int limit = Math.min(params.maxTokens(), contextSize - prompt.length);
         this.tokens = Arrays.copyOf(prompt, prompt.length + Math.min(limit, INITIAL_GENERATED_CAPACITY));
         this.known = prompt.length;
@@ -260,6 +270,12 @@ public final class Generation {
         GenerationEvent.Token event;
         try {
             int token = sampler.sample(logits);
+            if (matcher != null && !matcher.allows(token)) {
+                // Drawing again from the allowed tokens only, after a free draw was refused, is
+                // drawing from the distribution restricted to them: rejection sampling, exact.
+                logits = restrictToAllowed(logits);
+                token = sampler.sample(logits);
+            }
             if (model.isEndOfGeneration(token)) {
                 event = endOfSequence(token, now);
             } else {
@@ -274,6 +290,20 @@ public final class Generation {
         if (event != null) {
             deliver(event, now);
         }
+    }
+
+    private Logits restrictToAllowed(Logits logits) {
+        if (allowed == null) {
+            allowed = new BitSet(model.vocabularySize());
+        } else {
+            allowed.clear();
+        }
+        matcher.allowedTokens(allowed);
+        if (allowed.isEmpty()) {
+            throw new IllegalStateException("the output constraint allows no token after "
+                    + generated() + " generated tokens");
+        }
+        return new MaskedLogits(logits, allowed);
     }
 
     /**
@@ -315,6 +345,9 @@ public final class Generation {
 
     private GenerationEvent.Token append(int token, long now, TokenLogprob logprob) {
         sampler.accept(token);
+        if (matcher != null) {
+            matcher.accept(token);
+        }
         if (logprob != null) {
             logprobs.add(logprob);
         }
@@ -329,6 +362,10 @@ public final class Generation {
             if (stopStrings.matched()) {
                 finish(FinishReason.STOP, now);
             }
+        }
+        if (!isEnded() && matcher != null && matcher.isComplete()) {
+            delta = delta.concat(releaseHeldText());
+            finish(FinishReason.STOP, now);
         }
         if (!isEnded() && (generated() == params.maxTokens() || known == contextSize)) {
             delta = delta.concat(releaseHeldText());

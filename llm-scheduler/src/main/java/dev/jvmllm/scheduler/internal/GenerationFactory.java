@@ -74,7 +74,8 @@ public final class GenerationFactory {
         List<Generation> choices = new ArrayList<>(listeners.size());
         for (int i = 0; i < listeners.size(); i++) {
             choices.add(new Generation(model, request.sampling().forChoice(i), prompt, contextSize, listeners.get(i),
-                    stats, submitted, deadline, topLogprobs));
+                    stats, submitted, deadline, topLogprobs,
+                    request.constraint().map(constraint -> constraint.start(model)).orElse(null)));
         }
         if (choices.size() > 1) {
             Generation.sharePrefill(choices);

@@ -1,7 +1,6 @@
 package dev.jvmllm.scheduler.fake;
 
 import dev.jvmllm.api.BatchProcessor;
-import dev.jvmllm.api.ChatMessage;
 import dev.jvmllm.api.InvalidRequestException;
 import dev.jvmllm.api.Model;
 import dev.jvmllm.api.ModelInfo;
@@ -111,11 +110,6 @@ public final class FakeModel implements Model {
     @Override
     public Optional<String> chatTemplate() {
         return Optional.empty();
-    }
-
-    @Override
-    public String applyChatTemplate(List<ChatMessage> messages, Optional<String> template, boolean addAssistantTurn) {
-        throw new InvalidRequestException("the fake model has no chat template");
     }
 
     @Override

@@ -1,0 +1,74 @@
+package dev.jvmllm.http;
+
+import dev.jvmllm.api.Backends;
+import dev.jvmllm.api.Model;
+import dev.jvmllm.api.Scheduler;
+import dev.jvmllm.api.SchedulerOptions;
+import dev.jvmllm.api.Schedulers;
+import dev.jvmllm.testing.TestAssets;
+import dev.langchain4j.agent.tool.P;
+import dev.langchain4j.agent.tool.Tool;
+import dev.langchain4j.model.chat.Capability;
+import dev.langchain4j.model.openai.OpenAiChatModel;
+import dev.langchain4j.service.AiServices;
+import org.junit.jupiter.api.Test;
+
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * A LangChain4j assistant with two {@code @Tool} methods and a record answer, against SmolLM2
+ * over HTTP: the model calls a tool, LangChain4j runs it and sends the result back, and the
+ * final answer is a {@code json_schema} structured output that LangChain4j maps to the record.
+ * Greedy, so the conversation is the same on every run.
+ */
+class LangChain4jToolsTest {
+
+    /** What the assistant can do; records every call it gets. */
+    static final class Tools {
+        final List<String> calls = new CopyOnWriteArrayList<>();
+
+        @Tool("The current weather in a city")
+        String weather(@P("the city, such as Paris") String city) {
+            calls.add("weather(" + city + ")");
+            return "Sunny, 24 degrees Celsius";
+        }
+
+        @Tool("Adds two integers")
+        int add(@P("the first") int a, @P("the second") int b) {
+            calls.add("add(" + a + ", " + b + ")");
+            return a + b;
+        }
+    }
+
+    record Report(String city, String weather) {
+    }
+
+    interface Assistant {
+        Report report(String question);
+    }
+
+    @Test
+    void anAssistantCallsAToolAndAnswersWithARecord() {
+        try (Model model = Backends.open(TestAssets.smolLm2());
+             Scheduler scheduler = Schedulers.create(model, SchedulerOptions.defaults().withMaxSequences(2)
+                     .withContextSize(2048));
+             LlmServer server = LlmServer.builder(scheduler).port(0).build().start()) {
+            OpenAiChatModel chatModel = OpenAiChatModel.builder().baseUrl(server.uri() + "/v1").apiKey("unused")
+                    .modelName(model.info().name()).temperature(0.0).maxTokens(200).maxRetries(0)
+                    .supportedCapabilities(Capability.RESPONSE_FORMAT_JSON_SCHEMA).strictJsonSchema(true)
+                    .build();
+            Tools tools = new Tools();
+            Assistant assistant = AiServices.builder(Assistant.class).chatModel(chatModel).tools(tools).build();
+
+            Report report = assistant.report("Use the tool to get the weather in Paris.");
+
+            // the tool called (SmolLM2 asks twice before it answers), its result read into the record
+            assertThat(tools.calls).isNotEmpty().allMatch("weather(Paris)"::equals);
+            assertThat(report.city()).isEqualTo("Paris");
+            assertThat(report.weather()).containsIgnoringCase("sunny");
+        }
+    }
+}
