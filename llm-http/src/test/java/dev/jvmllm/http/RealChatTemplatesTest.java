@@ -4,6 +4,7 @@ import com.openai.client.OpenAIClient;
 import com.openai.client.okhttp.OpenAIOkHttpClient;
 import com.openai.models.chat.completions.ChatCompletion;
 import com.openai.models.chat.completions.ChatCompletionCreateParams;
+import com.fasterxml.jackson.databind.JsonNode;
 import dev.jvmllm.api.Backends;
 import dev.jvmllm.api.BatchProcessor;
 import dev.jvmllm.api.GenerationRequest;
@@ -77,6 +78,54 @@ class RealChatTemplatesTest {
             } finally {
                 client.close();
             }
+        }
+    }
+
+    /**
+     * A conversation with a system message, two user turns, an assistant's tool call and its
+     * result, over raw HTTP with the tool offered but not to be called ({@code tool_choice:
+     * "none"}): neither template knows tools, so the call and the result become the generic
+     * form's JSON turns (the result joined to the next user turn, as Gemma's alternation demands).
+     * The prompt the server computes is the expected string's tokens, one for one, and the answer
+     * is the direct path's on them.
+     */
+    @ParameterizedTest
+    @ValueSource(strings = {"smollm2", "gemma3"})
+    void aToolCallAndItsResultReachThePromptInTheModelsTurns(String which) throws Exception {
+        Path file = which.equals("smollm2") ? TestAssets.smolLm2() : TestAssets.gemma3();
+        String call = "{\"tool_calls\": [{\"name\": \"get_weather\", \"arguments\": {\"city\": \"Paris\"}}]}";
+        String result = "{\"result\": {\"id\": \"call_1\", \"name\": \"get_weather\", \"content\": \"Sunny\"}}";
+        try (Model model = Backends.open(file);
+             Scheduler scheduler = Schedulers.create(model, SchedulerOptions.defaults().withMaxSequences(2)
+                     .withContextSize(512).withThreads(1));
+             LlmServer server = LlmServer.builder(scheduler).port(0).build().start();
+             BatchProcessor processor = model.newBatchProcessor(ProcessorOptions.defaults().withContextSize(512)
+                     .withThreads(1));
+             TestClient client = new TestClient(server, null)) {
+            int[] prompt = which.equals("smollm2")
+                    ? model.tokenize("<|im_start|>system\nBe brief.<|im_end|>\n<|im_start|>user\nWhat is the weather"
+                    + " in Paris?<|im_end|>\n<|im_start|>assistant\n" + call + "<|im_end|>\n<|im_start|>user\n" + result
+                    + "\n\nAnd in Rome?<|im_end|>\n<|im_start|>assistant\n", false)
+                    : model.tokenize("<start_of_turn>user\nBe brief.\n\nWhat is the weather in Paris?<end_of_turn>\n"
+                    + "<start_of_turn>model\n" + call + "<end_of_turn>\n<start_of_turn>user\n" + result
+                    + "\n\nAnd in Rome?<end_of_turn>\n<start_of_turn>model\n", true);
+            GenerationResult expected = new DirectGenerator(processor)
+                    .generate(GenerationRequest.of(Prompt.tokens(prompt), SamplingParams.greedy(12)));
+
+            JsonNode answer = TestClient.json(client.post("/v1/chat/completions", """
+                    {"messages": [
+                      {"role": "system", "content": "Be brief."},
+                      {"role": "user", "content": "What is the weather in Paris?"},
+                      {"role": "assistant", "content": null, "tool_calls": [{"id": "call_1", "type": "function",
+                        "function": {"name": "get_weather", "arguments": "{\\"city\\": \\"Paris\\"}"}}]},
+                      {"role": "tool", "tool_call_id": "call_1", "content": "Sunny"},
+                      {"role": "user", "content": "And in Rome?"}],
+                     "tools": [{"type": "function", "function": {"name": "get_weather", "parameters": {"type": "object",
+                       "properties": {"city": {"type": "string"}}}}}],
+                     "tool_choice": "none", "max_tokens": 12, "temperature": 0}
+                    """));
+            assertThat(answer.at("/usage/prompt_tokens").asInt()).isEqualTo(prompt.length);
+            assertThat(answer.at("/choices/0/message/content").asText()).isEqualTo(expected.text());
         }
     }
 }
