@@ -82,6 +82,9 @@ public interface Scheduler extends AutoCloseable {
     /** How many sequences it generates at once. */
     int maxSequences();
 
+    /** How many requests may wait for a sequence; one more is refused with {@link QueueFullException}. */
+    int maxQueued();
+
     /** A snapshot of its counters. Cheap; callable from any thread. */
     SchedulerMetrics metrics();
 

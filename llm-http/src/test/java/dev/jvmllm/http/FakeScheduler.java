@@ -40,6 +40,8 @@ final class FakeScheduler implements Scheduler {
             LATENCY, LATENCY, LATENCY, LATENCY, LATENCY, LATENCY);
 
     private final FakeModel model = new FakeModel();
+    /** What {@link #metrics()} answers. */
+    volatile SchedulerMetrics metrics = METRICS;
     private final ExecutorService engine = Executors.newSingleThreadExecutor(r -> new Thread(r, "fake-engine"));
     private final AtomicLong ids = new AtomicLong();
     /** Every accepted generation, in submit order. */
@@ -90,8 +92,13 @@ final class FakeScheduler implements Scheduler {
     }
 
     @Override
+    public int maxQueued() {
+        return 8;
+    }
+
+    @Override
     public SchedulerMetrics metrics() {
-        return METRICS;
+        return metrics;
     }
 
     @Override

@@ -1,5 +1,6 @@
 package dev.jvmllm.http;
 
+import dev.jvmllm.api.SchedulerMetrics;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
@@ -7,7 +8,7 @@ import java.net.http.HttpResponse;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-/** {@code /health}, {@code /v1/models} and {@code /metrics}. */
+/** {@code /health}, {@code /ready}, {@code /v1/models} and {@code /metrics}. */
 class InfoEndpointsTest {
     private final FakeServer fake = new FakeServer();
 
@@ -22,6 +23,34 @@ class InfoEndpointsTest {
 
         assertThat(response.statusCode()).isEqualTo(200);
         assertThat(response.body()).isEqualTo("{\"status\":\"ok\",\"model\":\"fake-model\",\"active_sequences\":3,\"queue_depth\":2}");
+    }
+
+    @Test
+    void readyIs200UntilEverySequenceIsBusyAndTheQueueFull() {
+        HttpResponse<String> ready = fake.client.get("/ready");
+        assertThat(ready.statusCode()).isEqualTo(200);
+        assertThat(ready.body()).isEqualTo("{\"status\":\"ready\",\"active_sequences\":3,\"queue_depth\":2}");
+
+        SchedulerMetrics m = FakeScheduler.METRICS;
+        fake.scheduler.metrics = new SchedulerMetrics(8, 4, m.requestsSubmitted(), m.requestsRejected(),
+                m.requestsFinished(), m.promptTokens(), m.generatedTokens(), m.steps(), m.prefixCacheQueriedTokens(),
+                m.prefixCacheHitTokens(), m.kvCacheTokens(), m.kvCacheCapacityTokens(), m.queueTime(),
+                m.timeToFirstToken(), m.interTokenLatency(), m.endToEndLatency(), m.requestPromptTokens(),
+                m.requestGeneratedTokens());
+        HttpResponse<String> full = fake.client.get("/ready");
+        assertThat(full.statusCode()).isEqualTo(503);
+        assertThat(full.body()).isEqualTo("{\"status\":\"queue_full\",\"active_sequences\":4,\"queue_depth\":8}");
+        // liveness does not change with the load
+        assertThat(fake.client.get("/health").statusCode()).isEqualTo(200);
+    }
+
+    @Test
+    void probesNeedNoApiKey() {
+        try (FakeServer keyed = new FakeServer(builder -> builder.chatTemplate("chatml").apiKey("sk-probe"))) {
+            assertThat(keyed.client.get("/ready").statusCode()).isEqualTo(200);
+            assertThat(keyed.client.get("/health").statusCode()).isEqualTo(200);
+            assertThat(keyed.client.get("/v1/models").statusCode()).isEqualTo(401);
+        }
     }
 
     @Test

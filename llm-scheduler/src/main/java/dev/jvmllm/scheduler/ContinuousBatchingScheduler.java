@@ -38,6 +38,7 @@ public final class ContinuousBatchingScheduler implements Scheduler {
     private final Thread engineThread;
     private final int contextSize;
     private final int maxSequences;
+    private final int maxQueued;
 
     /**
      * Creates the model's batch processor ({@link SchedulerOptions#processorOptions()}) and starts
@@ -56,6 +57,7 @@ public final class ContinuousBatchingScheduler implements Scheduler {
         try {
             this.contextSize = processor.options().contextSize();
             this.maxSequences = processor.options().maxSequences();
+            this.maxQueued = options.maxQueued();
             this.generations = new GenerationFactory(model, contextSize, stats, clock);
             this.engine = new Engine(processor, options.maxQueued(), options.idleSpin(), options.stepOrder(), options.prefixCache(),
                     stats, clock);
@@ -106,6 +108,11 @@ public final class ContinuousBatchingScheduler implements Scheduler {
     @Override
     public int maxSequences() {
         return maxSequences;
+    }
+
+    @Override
+    public int maxQueued() {
+        return maxQueued;
     }
 
     @Override

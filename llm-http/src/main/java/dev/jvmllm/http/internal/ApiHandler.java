@@ -16,7 +16,8 @@ import java.util.Map;
 
 /**
  * The server's one handler, in front of every endpoint. In order, for each exchange: refuse it
- * while draining (503), check the API key (401; {@code /health} is exempt, for probes), find the
+ * while draining (503), check the API key (401; {@code /health} and {@code /ready} are exempt, for
+ * probes), find the
  * endpoint (404) and its method (405), run it. Whatever an endpoint throws becomes an error
  * answer in the OpenAI shape ({@link ApiError}); the exchange is always closed and the server
  * keeps serving.
@@ -24,6 +25,7 @@ import java.util.Map;
 public final class ApiHandler implements HttpHandler {
     private static final Logger log = LoggerFactory.getLogger(ApiHandler.class);
     private static final String HEALTH = "/health";
+    private static final String READY = "/ready";
 
     /** One endpoint: the method it answers and what it does. */
     private record Route(String method, Endpoint endpoint) {
@@ -45,6 +47,7 @@ public final class ApiHandler implements HttpHandler {
         Map<String, Route> routes = new HashMap<>();
         routes.put("/v1/models", new Route("GET", info::models));
         routes.put(HEALTH, new Route("GET", info::health));
+        routes.put(READY, new Route("GET", info::ready));
         routes.put("/metrics", new Route("GET", info::metrics));
         Map<String, Route> generationRoutes = new HashMap<>();
         if (settings.scheduler().isPresent()) {
@@ -99,7 +102,7 @@ public final class ApiHandler implements HttpHandler {
                 throw ApiError.shuttingDown();
             }
             String path = exchange.getRequestURI().getPath();
-            if (!HEALTH.equals(path)) {
+            if (!HEALTH.equals(path) && !READY.equals(path)) {
                 authorize(exchange);
             }
             String method = exchange.getRequestMethod();

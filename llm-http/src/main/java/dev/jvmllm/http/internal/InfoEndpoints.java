@@ -71,6 +71,27 @@ final class InfoEndpoints {
         });
     }
 
+    /**
+     * Readiness, for a load balancer or a Kubernetes readiness probe: 200 {@code ready} while the
+     * server would take a generation, 503 {@code queue_full} while every sequence is busy and the
+     * queue holds all it may (the next request would get a 429). While the server shuts down the
+     * handler answers 503 {@code shutting_down} before this. {@code /health} stays the liveness:
+     * 200 whatever the load.
+     */
+    void ready(HttpExchange exchange) throws IOException {
+        Optional<Scheduler> scheduler = settings.scheduler();
+        Optional<SchedulerMetrics> metrics = scheduler.map(Scheduler::metrics);
+        boolean full = scheduler.isPresent() && metrics.get().activeSequences() >= scheduler.get().maxSequences()
+                && metrics.get().queueDepth() >= scheduler.get().maxQueued();
+        Responses.json(exchange, full ? 503 : 200, json -> {
+            json.writeStartObject();
+            json.writeStringField("status", full ? "queue_full" : "ready");
+            json.writeNumberField("active_sequences", metrics.map(SchedulerMetrics::activeSequences).orElse(0));
+            json.writeNumberField("queue_depth", metrics.map(SchedulerMetrics::queueDepth).orElse(0));
+            json.writeEndObject();
+        });
+    }
+
     /** Prometheus text, or OpenMetrics where the scraper's {@code Accept} asks for it. */
     void metrics(HttpExchange exchange) throws IOException {
         PrometheusText.Exposition exposition = PrometheusText.render(settings, inFlight.requests(),
