@@ -99,20 +99,40 @@ public final class Backends {
                 .filter(b -> b.name().equalsIgnoreCase(name))
                 .findFirst()
                 .orElseThrow(() -> new ModelLoadException("no backend named '" + name + "' is installed (installed: "
-                        + names() + ")"));
+                        + names(installed()) + ")"));
     }
 
+    /**
+     * The first installed backend that recognises the path. When several do, the first wins and a
+     * warning names them all (name one with {@link ModelOptions#withBackend} to choose); a backend
+     * whose check throws is reported and passed over, as SLF4J passes over a broken provider.
+     */
     private static Backend forPath(Path path) {
-        return installed().stream()
-                .filter(b -> b.canOpen(path))
-                .findFirst()
-                .orElseThrow(() -> new ModelLoadException("no installed backend recognises " + path.toAbsolutePath()
-                        + " (installed: " + names() + "); a llama.cpp model is a .gguf file, an ONNX model a directory"
-                        + " with model.onnx"));
+        List<Backend> installed = installed();
+        List<Backend> claiming = new ArrayList<>();
+        for (Backend backend : installed) {
+            try {
+                if (backend.canOpen(path)) {
+                    claiming.add(backend);
+                }
+            } catch (RuntimeException e) {
+                log.warn("backend {} failed to check {}, passing it over: {}", backend.name(), path, e.toString());
+            }
+        }
+        if (claiming.isEmpty()) {
+            throw new ModelLoadException("no installed backend recognises " + path.toAbsolutePath()
+                    + " (installed: " + names(installed) + "); a llama.cpp model is a .gguf file, an ONNX model a"
+                    + " directory with model.onnx");
+        }
+        if (claiming.size() > 1) {
+            log.warn("{} backends recognise {}: {}; using {} (choose one by name to silence this)", claiming.size(), path,
+                    claiming.stream().map(Backend::name).collect(Collectors.joining(", ")), claiming.getFirst().name());
+        }
+        return claiming.getFirst();
     }
 
-    private static String names() {
-        String names = installed().stream().map(Backend::name).collect(Collectors.joining(", "));
+    private static String names(List<Backend> installed) {
+        String names = installed.stream().map(Backend::name).collect(Collectors.joining(", "));
         return names.isEmpty() ? "none: add llm-backend-llamacpp or llm-backend-onnx to the class path" : names;
     }
 }
