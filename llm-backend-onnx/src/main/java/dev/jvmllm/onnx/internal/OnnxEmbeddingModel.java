@@ -50,8 +50,8 @@ public final class OnnxEmbeddingModel implements EmbeddingModel {
     static final int MAX_PASS_TOKENS = 8192;
     /**
      * What running a pass costs beyond its tokens, in tokens of work: ONNX Runtime's per-run and
-     * per-operator costs (all-MiniLM-L6-v2 on 2 cores: about 2.3 ms a pass, 72 µs a token; see
-     * docs/benchmarks.md#embeddings).
+     * per-operator costs, measured for all-MiniLM-L6-v2 at 20-27 tokens' worth (a pass 1.4-1.7 ms,
+     * a token 63-71 µs: docs/benchmarks.md#embeddings), rounded up.
      */
     static final int PASS_COST_IN_TOKENS = 32;
     private static final int BERT_POSITIONS = 512;
