@@ -30,10 +30,10 @@ import java.util.concurrent.atomic.AtomicLong;
  * The cost of structured output: the same chat request, sampled at temperature 0.8, with its
  * output free and constrained to a JSON Schema, from 1 and from {@value #STREAMS} concurrent
  * clients of the scheduled path, alternating in the same run ({@code runs} times each, medians):
- * the tokens per second the scheduler generates for them. Without the prefix cache: every
- * request computes its prompt, free or constrained, so that the rates differ by what the
- * constraint costs and not by how a cache fares with answers of other lengths (measured in
- * docs/benchmarks.md).
+ * the tokens per second the scheduler generates for them. Each round gets a scheduler of its
+ * own (the prefix cache on, as by default): a round that ran second on a scheduler whose cache
+ * had already been reused measured up to 35 % slower passes, free or constrained alike
+ * (docs/benchmarks.md), which would have charged the constraint for the order of the rounds.
  */
 final class StructuredBench {
     static final int STREAMS = 8;
@@ -76,8 +76,8 @@ final class StructuredBench {
         double[][][] rate = new double[streams.length][2][runs]; // [streams][free, constrained][run]
         for (int run = 0; run < runs; run++) {
             for (int s = 0; s < streams.length; s++) {
-                try (Scheduler scheduler = Schedulers.create(model, base.withMaxSequences(streams[s]).withPrefixCache(false))) {
-                    for (int constrained = 0; constrained < 2; constrained++) {
+                for (int constrained = 0; constrained < 2; constrained++) {
+                    try (Scheduler scheduler = Schedulers.create(model, base.withMaxSequences(streams[s]))) {
                         rate[s][constrained][run] = round(scheduler, prompt, streams[s], constrained == 1 ? grammar : null, run);
                     }
                 }
