@@ -73,16 +73,9 @@ public final class LlamaCppModel implements Model {
         this.pieces = new byte[vocabularySize][];
         this.endOfGeneration = new boolean[vocabularySize];
         try (Arena arena = Arena.ofConfined()) {
-            int capacity = 256;
-            MemorySegment buffer = arena.allocate(capacity);
+            PieceReader reader = new PieceReader(library, vocab, arena, 256);
             for (int token = 0; token < vocabularySize; token++) {
-                int n = library.tokenToPiece(vocab, token, buffer, capacity, 0, false);
-                if (n < 0) {
-                    capacity = -n;
-                    buffer = arena.allocate(capacity);
-                    n = library.tokenToPiece(vocab, token, buffer, capacity, 0, false);
-                }
-                pieces[token] = n <= 0 ? new byte[0] : buffer.asSlice(0, n).toArray(JAVA_BYTE);
+                pieces[token] = reader.read(token, false);
                 endOfGeneration[token] = library.vocabIsEog(vocab, token);
             }
         }
@@ -168,17 +161,34 @@ public final class LlamaCppModel implements Model {
         lock.readLock().lock();
         try (Arena arena = Arena.ofConfined()) {
             checkOpen();
-            int capacity = 64;
-            MemorySegment buffer = arena.allocate(capacity);
-            int n = library.tokenToPiece(vocab, token, buffer, capacity, 0, true);
-            if (n < 0) {
-                capacity = -n;
-                buffer = arena.allocate(capacity);
-                n = library.tokenToPiece(vocab, token, buffer, capacity, 0, true);
-            }
-            return n <= 0 ? "" : new String(buffer.asSlice(0, n).toArray(JAVA_BYTE), StandardCharsets.UTF_8);
+            return new String(new PieceReader(library, vocab, arena, 64).read(token, true), StandardCharsets.UTF_8);
         } finally {
             lock.readLock().unlock();
+        }
+    }
+
+    /** Reads tokens' pieces ({@code llama_token_to_piece}) through one buffer, grown to the longest piece. */
+    private static final class PieceReader {
+        private final LlamaLibrary library;
+        private final MemorySegment vocab;
+        private final Arena arena;
+        private MemorySegment buffer;
+
+        PieceReader(LlamaLibrary library, MemorySegment vocab, Arena arena, int capacity) {
+            this.library = library;
+            this.vocab = vocab;
+            this.arena = arena;
+            this.buffer = arena.allocate(capacity);
+        }
+
+        /** @param special whether a control token gives its text (such as {@code <|im_start|>}) rather than nothing */
+        byte[] read(int token, boolean special) {
+            int n = library.tokenToPiece(vocab, token, buffer, (int) buffer.byteSize(), 0, special);
+            if (n < 0) {
+                buffer = arena.allocate(-n);
+                n = library.tokenToPiece(vocab, token, buffer, -n, 0, special);
+            }
+            return n <= 0 ? new byte[0] : buffer.asSlice(0, n).toArray(JAVA_BYTE);
         }
     }
 

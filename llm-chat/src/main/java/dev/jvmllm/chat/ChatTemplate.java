@@ -92,14 +92,15 @@ public final class ChatTemplate {
      * @throws InvalidRequestException if {@code fallback} names no built-in template
      */
     public static Optional<ChatTemplate> forModel(Model model, Optional<String> fallback) {
-        fallback.ifPresent(name -> builtin(name, model)); // a wrong name is refused even when the model has its own
+        // resolved first, so that a wrong name is refused even when the model has its own
+        Optional<ChatTemplate> named = fallback.map(name -> builtin(name, model));
         if (model.chatTemplate().isPresent()) {
             return Optional.of(of(model));
         }
         if (GEMMA_ARCHITECTURES.contains(model.info().architecture())) {
             return Optional.of(builtin("gemma", model));
         }
-        return fallback.map(name -> builtin(name, model));
+        return named;
     }
 
     /**

@@ -152,13 +152,8 @@ sealed interface Expr {
             switch (cp) {
                 case '"' -> out.append("\\\"");
                 case '\\' -> out.append("\\\\");
-                case '\n' -> out.append("\\n");
-                case '\r' -> out.append("\\r");
-                case '\t' -> out.append("\\t");
                 default -> {
-                    if (cp < 0x20 || cp == 0x7F) {
-                        out.append(String.format("\\x%02X", cp));
-                    } else {
+                    if (!appendControl(cp, out)) {
                         out.appendCodePoint(cp);
                     }
                 }
@@ -190,13 +185,11 @@ sealed interface Expr {
     private static void printClassChar(int cp, StringBuilder out) {
         switch (cp) {
             case ']', '[', '\\', '-', '^' -> out.append('\\').appendCodePoint(cp);
-            case '\n' -> out.append("\\n");
-            case '\r' -> out.append("\\r");
-            case '\t' -> out.append("\\t");
             default -> {
-                if (cp < 0x20 || cp == 0x7F) {
-                    out.append(String.format("\\x%02X", cp));
-                } else if (cp < 0x80) {
+                if (appendControl(cp, out)) {
+                    return;
+                }
+                if (cp < 0x80) {
                     out.appendCodePoint(cp);
                 } else if (cp <= 0xFFFF) {
                     out.append(String.format("\\u%04X", cp));
@@ -205,5 +198,24 @@ sealed interface Expr {
                 }
             }
         }
+    }
+
+    /**
+     * The escapes literals and classes share: newline, return and tab by name, any other control
+     * character as {@code \xHH}. False, and nothing written, for a code point that is none of these.
+     */
+    private static boolean appendControl(int cp, StringBuilder out) {
+        switch (cp) {
+            case '\n' -> out.append("\\n");
+            case '\r' -> out.append("\\r");
+            case '\t' -> out.append("\\t");
+            default -> {
+                if (cp >= 0x20 && cp != 0x7F) {
+                    return false;
+                }
+                out.append(String.format("\\x%02X", cp));
+            }
+        }
+        return true;
     }
 }

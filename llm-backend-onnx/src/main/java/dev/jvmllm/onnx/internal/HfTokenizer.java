@@ -108,11 +108,15 @@ final class HfTokenizer implements AutoCloseable {
 
     /** The bytes of a token: empty for special tokens and for ids the tokenizer does not name. */
     byte[] bytes(int token) {
+        checkToken(token);
+        return pieces[token].clone();
+    }
+
+    private void checkToken(int token) {
         if (token < 0 || token >= pieces.length) {
             throw new InvalidRequestException("token id " + token + " is outside the vocabulary (0.." + (pieces.length - 1)
                     + ")");
         }
-        return pieces[token].clone();
     }
 
     /** The id of a token's text, as in the vocabulary or the added tokens. */
@@ -121,8 +125,13 @@ final class HfTokenizer implements AutoCloseable {
         return id == null ? OptionalInt.empty() : OptionalInt.of(id);
     }
 
-    /** A token's text as the vocabulary writes it (such as {@code <s>}), if the tokenizer names the id. */
+    /**
+     * A token's text as the vocabulary writes it (such as {@code <s>}), if the tokenizer names the id.
+     *
+     * @throws InvalidRequestException if the id is outside the vocabulary
+     */
     java.util.Optional<String> text(int token) {
+        checkToken(token);
         return ids.entrySet().stream().filter(e -> e.getValue() == token).map(Map.Entry::getKey).findFirst();
     }
 

@@ -159,10 +159,6 @@ public final class OnnxModel implements Model {
     /** The vocabulary's entry for the token, as {@code tokenizer.json} spells it. */
     @Override
     public String tokenText(int token) {
-        if (token < 0 || token >= info.vocabularySize()) {
-            throw new InvalidRequestException("token id " + token + " is outside the vocabulary (0.."
-                    + (info.vocabularySize() - 1) + ")");
-        }
         return tokenizer.text(token).orElse("");
     }
 

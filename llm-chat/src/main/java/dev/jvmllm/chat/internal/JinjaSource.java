@@ -274,28 +274,9 @@ record JinjaSource(String text, int[] lineStarts) {
         return i > 0 && (out.charAt(i - 1) == '(' || out.charAt(i - 1) == ',');
     }
 
+    /** Where a keyword argument's value ends: at the first comma or closing bracket outside brackets and strings. */
     private static int argumentEnd(String expression, int from) {
-        int depth = 0;
-        int i = from;
-        while (i < expression.length()) {
-            char c = expression.charAt(i);
-            if (c == '\'' || c == '"') {
-                i = stringEnd(expression, i);
-                continue;
-            }
-            if (c == '(' || c == '[' || c == '{') {
-                depth++;
-            } else if (c == ')' || c == ']' || c == '}') {
-                if (depth == 0) {
-                    return i;
-                }
-                depth--;
-            } else if (c == ',' && depth == 0) {
-                return i;
-            }
-            i++;
-        }
-        return i;
+        return boundary(expression, from, expression.length(), false);
     }
 
     private static boolean isSimple(String value) {
@@ -384,9 +365,8 @@ record JinjaSource(String text, int[] lineStarts) {
         return out.toString();
     }
 
+    /** Where the operand of a {@code not} ends: as an argument does, or at a top-level and/or/if/else. */
     private static int operandEnd(String expression, int from) {
-        int depth = 0;
-        int i = from;
         int end = expression.length();
         // the dash of `-%}` ends the tag's text, not the operand
         while (end > from && Character.isWhitespace(expression.charAt(end - 1))) {
@@ -395,6 +375,17 @@ record JinjaSource(String text, int[] lineStarts) {
         if (end > from && (expression.charAt(end - 1) == '-' || expression.charAt(end - 1) == '+')) {
             end--;
         }
+        return boundary(expression, from, end, true);
+    }
+
+    /**
+     * The first index from {@code from} (before {@code end}) of a comma or closing bracket that is
+     * outside any brackets and strings, or with {@code atLogicWords} of a top-level {@code and},
+     * {@code or}, {@code if} or {@code else}; {@code end} if there is none.
+     */
+    private static int boundary(String expression, int from, int end, boolean atLogicWords) {
+        int depth = 0;
+        int i = from;
         while (i < end) {
             char c = expression.charAt(i);
             if (c == '\'' || c == '"') {
@@ -410,7 +401,7 @@ record JinjaSource(String text, int[] lineStarts) {
                 depth--;
             } else if (depth == 0 && c == ',') {
                 return i;
-            } else if (depth == 0 && isWordStart(expression, i)) {
+            } else if (atLogicWords && depth == 0 && isWordStart(expression, i)) {
                 int wordEnd = wordEnd(expression, i);
                 String word = expression.substring(i, wordEnd);
                 if (word.equals("and") || word.equals("or") || word.equals("if") || word.equals("else")) {

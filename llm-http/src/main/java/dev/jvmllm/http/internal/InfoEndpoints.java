@@ -65,8 +65,7 @@ final class InfoEndpoints {
             json.writeStartObject();
             json.writeStringField("status", "ok");
             json.writeStringField("model", settings.modelName());
-            json.writeNumberField("active_sequences", metrics.map(SchedulerMetrics::activeSequences).orElse(0));
-            json.writeNumberField("queue_depth", metrics.map(SchedulerMetrics::queueDepth).orElse(0));
+            writeLoad(json, metrics);
             json.writeEndObject();
         });
     }
@@ -86,10 +85,15 @@ final class InfoEndpoints {
         Responses.json(exchange, full ? 503 : 200, json -> {
             json.writeStartObject();
             json.writeStringField("status", full ? "queue_full" : "ready");
-            json.writeNumberField("active_sequences", metrics.map(SchedulerMetrics::activeSequences).orElse(0));
-            json.writeNumberField("queue_depth", metrics.map(SchedulerMetrics::queueDepth).orElse(0));
+            writeLoad(json, metrics);
             json.writeEndObject();
         });
+    }
+
+    /** The probes' view of the load: sequences generating and requests waiting (0 without a generation model). */
+    private static void writeLoad(JsonGenerator json, Optional<SchedulerMetrics> metrics) throws IOException {
+        json.writeNumberField("active_sequences", metrics.map(SchedulerMetrics::activeSequences).orElse(0));
+        json.writeNumberField("queue_depth", metrics.map(SchedulerMetrics::queueDepth).orElse(0));
     }
 
     /** Prometheus text, or OpenMetrics where the scraper's {@code Accept} asks for it. */
