@@ -4,16 +4,20 @@ import dev.jvmllm.api.Scheduler;
 import dev.jvmllm.http.internal.ApiHandler;
 import dev.jvmllm.http.internal.InFlight;
 import dev.jvmllm.http.internal.ServerSettings;
-import dev.jvmllm.http.internal.SocketTransport;
+import dev.jvmllm.http.internal.HelidonTransport;
+import dev.jvmllm.http.internal.TransportSettings;
 import dev.jvmllm.api.EmbeddingScheduler;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.InetSocketAddress;
 import java.net.URI;
+import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
@@ -21,11 +25,10 @@ import java.util.concurrent.CompletableFuture;
 /**
  * An embedded HTTP server over a {@link Scheduler}: the seed-style {@code POST /generate}, the
  * OpenAI-compatible {@code POST /v1/completions}, {@code POST /v1/chat/completions} and
- * {@code GET /v1/models}, and {@code GET /health} and {@code GET /metrics} (Prometheus). HTTP/1.1
- * with keep-alive, one thread per connection (platform threads for the first 64 open at once,
- * virtual ones beyond); the handlers use the JDK's standard {@code com.sun.net.httpserver}
- * exchange API over a lean socket transport (why not the JDK's own server, and why platform
- * threads: {@code SocketTransport}).
+ * {@code GET /v1/models}, and {@code GET /health}, {@code GET /ready} and {@code GET /metrics}
+ * (Prometheus). It runs on Helidon SE's WebServer: HTTP/1.1 with keep-alive and HTTP/2 (h2c
+ * upgrade, prior knowledge, ALPN over TLS), a virtual thread per connection, optional TLS and
+ * CORS, and bounds on connections, request arrival time, idle keep-alive and HTTP/2 streams.
  *
  * <pre>{@code
  * try (Scheduler scheduler = Schedulers.create(model, SchedulerOptions.defaults());
@@ -51,7 +54,8 @@ public final class LlmServer implements AutoCloseable {
     private final Duration grace;
     private final ServerSettings settings;
     private final ApiHandler handler;
-    private SocketTransport http;
+    private final TransportSettings transport;
+    private HelidonTransport http;
     private CompletableFuture<Void> stopped;
 
     private LlmServer(Builder builder) {
@@ -64,9 +68,12 @@ public final class LlmServer implements AutoCloseable {
         String modelName = builder.modelName != null ? builder.modelName
                 : builder.scheduler != null ? builder.scheduler.model().info().name() : embeddingModelName;
         this.settings = new ServerSettings(Optional.ofNullable(builder.scheduler), modelName,
-                Optional.ofNullable(builder.embeddings), embeddingModelName, Optional.ofNullable(builder.apiKey),
+                Optional.ofNullable(builder.embeddings), embeddingModelName, builder.apiKeys,
                 builder.maxBodyBytes, Optional.ofNullable(builder.chatTemplate), builder.streamCoalescing);
         this.handler = new ApiHandler(settings);
+        this.transport = new TransportSettings(host, requestedPort,
+                builder.maxConnections, builder.requestTimeout, builder.idleTimeout, builder.maxStreamsPerConnection,
+                Optional.ofNullable(builder.tls), builder.corsOrigins);
     }
 
     /**
@@ -90,6 +97,7 @@ public final class LlmServer implements AutoCloseable {
      *
      * @return this server
      * @throws UncheckedIOException if the address cannot be bound (port in use, unknown host)
+     * @throws IllegalArgumentException if the TLS files cannot be read or hold no usable key and certificate
      * @throws IllegalStateException if it was started or shut down before
      */
     public synchronized LlmServer start() {
@@ -97,9 +105,9 @@ public final class LlmServer implements AutoCloseable {
             throw new IllegalStateException(stopped != null ? "the server was shut down" : "the server was started already");
         }
         try {
-            http = SocketTransport.start(new InetSocketAddress(host, requestedPort), handler);
-        } catch (IOException e) {
-            throw new UncheckedIOException("cannot listen on " + host + ":" + requestedPort + ": " + e.getMessage(), e);
+            http = HelidonTransport.start(transport, handler);
+        } catch (UncheckedIOException e) {
+            throw new UncheckedIOException("cannot listen on " + host + ":" + requestedPort + ": " + e.getMessage(), e.getCause());
         }
         log.info("serving {} on {}", settings.modelName(), uri());
         return this;
@@ -118,11 +126,11 @@ public final class LlmServer implements AutoCloseable {
         return http.address();
     }
 
-    /** Its base URI, such as {@code http://127.0.0.1:8080}; OpenAI clients take {@code uri() + "/v1"}. */
+    /** Its base URI, such as {@code http://127.0.0.1:8080} ({@code https} with TLS); OpenAI clients take {@code uri() + "/v1"}. */
     public URI uri() {
         InetSocketAddress address = address();
         String hostText = address.getAddress().getHostAddress();
-        return URI.create("http://" + (hostText.contains(":") ? "[" + hostText + "]" : hostText) + ":" + address.getPort());
+        return URI.create((transport.tls().isPresent() ? "https://" : "http://") + (hostText.contains(":") ? "[" + hostText + "]" : hostText) + ":" + address.getPort());
     }
 
     /** The model name that requests' {@code model} fields must match and that responses carry. */
@@ -133,7 +141,8 @@ public final class LlmServer implements AutoCloseable {
     /**
      * Begins a graceful shutdown and returns at once: from now on new requests are answered 503;
      * requests in flight get up to {@code grace} to finish, then their generations are cancelled
-     * (streams end with finish reason {@code cancelled}) and the listener closes. Idempotent: a
+     * (a request waiting for its whole answer gets 503 {@code shutting_down}, a stream ends with an
+     * error event of that code) and the listener closes. Idempotent: a
      * later call returns the same future and its grace is ignored.
      *
      * @return completes when the server has stopped
@@ -185,8 +194,14 @@ public final class LlmServer implements AutoCloseable {
         private String embeddingModelName;
         private String host = "127.0.0.1";
         private int port = 8080;
-        private String apiKey;
+        private final List<String> apiKeys = new ArrayList<>();
         private int maxBodyBytes = 1 << 20;
+        private int maxConnections = 1024;
+        private Duration requestTimeout = Duration.ofSeconds(30);
+        private Duration idleTimeout = Duration.ofSeconds(60);
+        private int maxStreamsPerConnection = 100;
+        private TransportSettings.TlsSource tls;
+        private final List<String> corsOrigins = new ArrayList<>();
         private String chatTemplate;
         private String modelName;
         private Duration shutdownGrace = Duration.ofSeconds(30);
@@ -228,16 +243,98 @@ public final class LlmServer implements AutoCloseable {
         }
 
         /**
-         * Requires every request except {@code GET /health} to send {@code Authorization: Bearer <key>};
-         * default: no key.
+         * Requires every request except {@code GET /health} and {@code GET /ready} to send
+         * {@code Authorization: Bearer <key>} with this key or another one given here or to
+         * {@link #apiKeys}; default: no key. Keys are compared in constant time.
          */
         public Builder apiKey(String value) {
             Objects.requireNonNull(value, "apiKey");
             if (value.isBlank()) {
                 throw new IllegalArgumentException("the API key must not be blank");
             }
-            apiKey = value.strip();
+            apiKeys.add(value.strip());
             return this;
+        }
+
+        /** {@link #apiKey} for each of these keys (for example one per client, to revoke them one by one). */
+        public Builder apiKeys(Collection<String> values) {
+            Objects.requireNonNull(values, "apiKeys").forEach(this::apiKey);
+            return this;
+        }
+
+        /**
+         * The most connections open at once; one more is closed as soon as it is accepted, and the
+         * open ones are not affected. Default 1024.
+         */
+        public Builder maxConnections(int value) {
+            if (value < 1) {
+                throw new IllegalArgumentException("maxConnections must be at least 1, got " + value);
+            }
+            maxConnections = value;
+            return this;
+        }
+
+        /**
+         * How long a request may take to arrive, its head and body, from its first byte; a slower
+         * one has its connection closed (against clients that trickle their requests to hold
+         * connections: slowloris). Default 30 seconds.
+         */
+        public Builder requestTimeout(Duration value) {
+            requestTimeout = positive(value, "requestTimeout");
+            return this;
+        }
+
+        /** How long a keep-alive connection may wait for its next request before it is closed; default 60 seconds. */
+        public Builder idleTimeout(Duration value) {
+            idleTimeout = positive(value, "idleTimeout");
+            return this;
+        }
+
+        /** The most HTTP/2 streams (requests) one connection may have open at once; default 100. */
+        public Builder maxStreamsPerConnection(int value) {
+            if (value < 1) {
+                throw new IllegalArgumentException("maxStreamsPerConnection must be at least 1, got " + value);
+            }
+            maxStreamsPerConnection = value;
+            return this;
+        }
+
+        /**
+         * Serves HTTPS (HTTP/1.1 and HTTP/2 by ALPN) with this certificate chain and private key,
+         * PEM files; the key PKCS#8 ({@code BEGIN PRIVATE KEY}) or PKCS#1 RSA. Read at {@link #start()}.
+         */
+        public Builder tls(Path certificateChainPem, Path privateKeyPem) {
+            tls = new TransportSettings.TlsSource.Pem(certificateChainPem, privateKeyPem);
+            return this;
+        }
+
+        /** Serves HTTPS with the private key and certificate chain in this PKCS#12 (or {@code .jks}) keystore. */
+        public Builder tlsKeystore(Path keystore, char[] password) {
+            Objects.requireNonNull(password, "password");
+            tls = new TransportSettings.TlsSource.Keystore(keystore, password);
+            return this;
+        }
+
+        /**
+         * Lets browser scripts from this origin (such as {@code https://app.example.com}, or
+         * {@code *} for any) call the API: CORS, answered for every path, preflight included.
+         * Default: no origin.
+         */
+        public Builder corsOrigin(String origin) {
+            Objects.requireNonNull(origin, "origin");
+            if (origin.isBlank()) {
+                throw new IllegalArgumentException("a CORS origin must not be blank");
+            }
+            corsOrigins.add(origin.strip());
+            return this;
+        }
+
+        private static Duration positive(Duration value, String name) {
+            Objects.requireNonNull(value, name);
+            if (value.isNegative() || value.isZero()) {
+                throw new IllegalArgumentException(name + " must be positive, got " + value);
+            }
+            return value;
         }
 
         /** The largest request body accepted, in bytes; larger ones get 413. Default 1 MiB. */

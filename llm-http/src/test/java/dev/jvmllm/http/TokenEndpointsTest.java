@@ -52,4 +52,16 @@ class TokenEndpointsTest {
 
         assertThat(fake.client.post("/detokenize", "{\"tokens\":[72]}").body()).isEqualTo("{\"content\":\"H\"}");
     }
+
+    @Test
+    void aFieldTheyDoNotKnowIsRefusedNotIgnored() {
+        ErrorResponsesTest.assertError(fake.client.post("/tokenize", "{\"content\":\"Hi\",\"parse_special\":true}"), 400,
+                "invalid_request_error", "unknown_parameter", "parse_special",
+                "unrecognized request argument supplied: 'parse_special'");
+        ErrorResponsesTest.assertError(fake.client.post("/detokenize", "{\"tokens\":[72],\"with_pieces\":true}"), 400,
+                "invalid_request_error", "unknown_parameter", "with_pieces",
+                "unrecognized request argument supplied: 'with_pieces'");
+        // null is "not given", as everywhere
+        assertThat(fake.client.post("/tokenize", "{\"content\":\"Hi\",\"parse_special\":null}").statusCode()).isEqualTo(200);
+    }
 }

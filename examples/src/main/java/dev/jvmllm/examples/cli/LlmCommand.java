@@ -5,10 +5,10 @@ import dev.jvmllm.examples.bench.BenchCommand;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
-/** The {@code llm} command line: generate, serve, bench, convert, quantize, random-model. */
+/** The {@code llm} command line: generate, serve, bench, soak, convert, quantize, random-model. */
 @Command(name = "llm", mixinStandardHelpOptions = true, version = "jvmllm 0.1.0",
         description = "Run large language models from the JVM.",
-        subcommands = {GenerateCommand.class, ServeCommand.class, BenchCommand.class, ConvertCommand.class,
+        subcommands = {GenerateCommand.class, ServeCommand.class, BenchCommand.class, SoakCommand.class, ConvertCommand.class,
                 QuantizeCommand.class, RandomModelCommand.class})
 public final class LlmCommand implements Runnable {
     /** What starts the one line a library error becomes on stderr. */

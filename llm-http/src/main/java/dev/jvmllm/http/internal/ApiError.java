@@ -110,10 +110,25 @@ final class ApiError extends RuntimeException {
         return new ApiError(status, "invalid_request_error", "bad_http_request", null, message);
     }
 
+    /** A connection past the server's cap on open connections; its answer closes it. */
+    static ApiError tooManyConnections() {
+        return new ApiError(503, "server_error", "too_many_connections",
+                null, "the server has as many connections open as it allows; retry later or reuse a connection", null, null);
+    }
+
     static ApiError shuttingDown() {
         // Connection: close, so that a keep-alive client does not come back on a server about to stop
         return new ApiError(503, "server_error", "shutting_down", null, "the server is shutting down",
                 "Connection", "close");
+    }
+
+    /**
+     * A request whose generation the server's shutdown cancelled when the grace ran out: 503, or,
+     * after a stream began, its last event. Retrying it elsewhere runs the generation again.
+     */
+    static ApiError cutByShutdown() {
+        return new ApiError(503, "server_error", "shutting_down", null,
+                "the server shut down before the generation finished", "Connection", "close");
     }
 
     static ApiError internal(String message) {

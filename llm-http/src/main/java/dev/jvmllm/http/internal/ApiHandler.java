@@ -37,18 +37,20 @@ public final class ApiHandler implements HttpHandler {
     }
 
     private final InFlight inFlight = new InFlight();
-    private final byte[] apiKeyDigest;
+    /** Digests of the accepted keys; empty when no key is needed. */
+    private final List<byte[]> apiKeyDigests;
     private final Map<String, Route> routes;
     private final Route modelRoute;
 
     public ApiHandler(ServerSettings settings) {
-        this.apiKeyDigest = settings.apiKey().map(ApiHandler::sha256).orElse(null);
+        this.apiKeyDigests = settings.apiKeys().stream().map(ApiHandler::sha256).toList();
         InfoEndpoints info = new InfoEndpoints(settings, inFlight);
         Map<String, Route> routes = new HashMap<>();
         routes.put("/v1/models", new Route("GET", info::models));
         routes.put(HEALTH, new Route("GET", info::health));
         routes.put(READY, new Route("GET", info::ready));
         routes.put("/metrics", new Route("GET", info::metrics));
+        routes.put("/openapi.json", new Route("GET", info::openapi));
         Map<String, Route> generationRoutes = new HashMap<>();
         if (settings.scheduler().isPresent()) {
             GenerationEndpoints generation = new GenerationEndpoints(settings,
@@ -79,6 +81,14 @@ public final class ApiHandler implements HttpHandler {
         }
         this.routes = Map.copyOf(routes);
         this.modelRoute = new Route("GET", info::model);
+    }
+
+    /** Each path and its method, the model route as {@code /v1/models/{id}}: what the OpenAPI document's test compares. */
+    Map<String, String> routeMethods() {
+        Map<String, String> methods = new HashMap<>();
+        routes.forEach((path, route) -> methods.put(path, route.method()));
+        methods.put(InfoEndpoints.MODEL_PATH_PREFIX + "{id}", modelRoute.method());
+        return methods;
     }
 
     /** The requests in flight, for the server's graceful shutdown. */
@@ -134,9 +144,12 @@ public final class ApiHandler implements HttpHandler {
         return route;
     }
 
-    /** Compares digests of the keys, in constant time, so that neither content nor length leaks. */
+    /**
+     * Compares digests of the keys in constant time, so that neither content nor length leaks, and
+     * with every accepted key, so that the time does not tell which one came close.
+     */
     private void authorize(HttpExchange exchange) {
-        if (apiKeyDigest == null) {
+        if (apiKeyDigests.isEmpty()) {
             return;
         }
         String header = exchange.getRequestHeaders().getFirst("Authorization");
@@ -144,7 +157,12 @@ public final class ApiHandler implements HttpHandler {
         if (header == null || !header.regionMatches(true, 0, scheme, 0, scheme.length())) {
             throw ApiError.missingApiKey();
         }
-        if (!MessageDigest.isEqual(apiKeyDigest, sha256(header.substring(scheme.length()).strip()))) {
+        byte[] digest = sha256(header.substring(scheme.length()).strip());
+        boolean accepted = false;
+        for (byte[] key : apiKeyDigests) {
+            accepted |= MessageDigest.isEqual(key, digest);
+        }
+        if (!accepted) {
             throw ApiError.wrongApiKey();
         }
     }

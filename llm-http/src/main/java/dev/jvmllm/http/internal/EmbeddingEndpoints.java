@@ -27,7 +27,8 @@ import java.util.concurrent.CompletionException;
  */
 final class EmbeddingEndpoints {
     static final int MAX_INPUTS = 2048;
-    private static final Set<String> FIELDS = Set.of("model", "input", "encoding_format", "dimensions", "user");
+    /** The fields of a request; any other is a 400. */
+    static final Set<String> FIELDS = Set.of("model", "input", "encoding_format", "dimensions", "user");
 
     private final ServerSettings settings;
     private final EmbeddingScheduler batcher;

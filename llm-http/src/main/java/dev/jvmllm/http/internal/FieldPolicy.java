@@ -43,6 +43,11 @@ record FieldPolicy(Set<String> honoured, Set<String> withoutEffect, Map<String, 
                     "reasoning_effort", "the served model does not reason in a separate channel",
                     "verbosity", "the served model has no verbosity setting"));
 
+    /** {@code /tokenize} and {@code /detokenize}, llama-server's fields that this server implements; any other is unknown. */
+    static final FieldPolicy TOKENIZE = new FieldPolicy(Set.of("content", "add_special", "with_pieces"), Set.of(), Map.of());
+
+    static final FieldPolicy DETOKENIZE = new FieldPolicy(Set.of("tokens"), Set.of(), Map.of());
+
     /** @throws ApiError for the first field refused or unknown */
     void check(JsonFields body) {
         for (Iterator<String> names = body.names(); names.hasNext(); ) {

@@ -1,6 +1,7 @@
 package dev.jvmllm.http.internal;
 
 import com.sun.net.httpserver.HttpExchange;
+import dev.jvmllm.api.FinishReason;
 import dev.jvmllm.api.GenerationEvent;
 import dev.jvmllm.api.GenerationHandle;
 import dev.jvmllm.api.GenerationListener;
@@ -31,7 +32,9 @@ import java.util.concurrent.locks.LockSupport;
  * costs at most one small write and a flush, and a slow client only delays itself. How the queue
  * spares the engine a wake-up per token: {@link EventQueue}. Either way, a client that went away
  * (a closed connection, a failed write) cancels its generation, freeing its sequence within one
- * engine step.
+ * engine step. A generation that the server's shutdown cancelled when its grace ran out answers
+ * with a shutdown error instead: 503 {@code shutting_down}, or, once a stream has begun, a last
+ * error event of that code before {@code [DONE]}.
  */
 final class Generations {
     /** How often a connection waiting for a whole answer looks whether its client has gone. */
@@ -61,9 +64,12 @@ final class Generations {
             throws IOException {
         List<GenerationHandle> handles = scheduler.submitChoices(request, Collections.nCopies(choices, GenerationListener.NONE));
         List<GenerationResult> results = new ArrayList<>(choices);
-        try (InFlight.Tracked _ = inFlight.track(handles)) {
+        try (InFlight.Tracked tracked = inFlight.track(handles)) {
             for (GenerationHandle handle : handles) {
                 results.add(awaitResult(handle, exchange));
+            }
+            if (cutByShutdown(tracked, results)) {
+                throw ApiError.cutByShutdown();
             }
         } catch (ExecutionException e) {
             throw e.getCause() instanceof LlmException failure ? ApiError.from(failure)
@@ -85,7 +91,7 @@ final class Generations {
             try {
                 return handle.result().get(CLIENT_CHECK_MILLIS, TimeUnit.MILLISECONDS);
             } catch (TimeoutException e) {
-                if (exchange instanceof SocketExchange socket && socket.clientClosed(1)) {
+                if (exchange instanceof HelidonExchange helidon && helidon.clientClosed()) {
                     throw new IOException("the client closed the connection before its answer was ready");
                 }
             } catch (InterruptedException e) {
@@ -93,6 +99,12 @@ final class Generations {
                 throw new InterruptedIOException("interrupted while waiting for the generation");
             }
         }
+    }
+
+    /** Whether a result ended cancelled because the server's shutdown cancelled the request's generations. */
+    private static boolean cutByShutdown(InFlight.Tracked tracked, List<GenerationResult> results) {
+        return tracked.cancelledByShutdown()
+                && results.stream().anyMatch(result -> result.finishReason() == FinishReason.CANCELLED);
     }
 
     private static void cancelUnfinished(List<GenerationHandle> handles) {
@@ -107,23 +119,26 @@ final class Generations {
             throws IOException {
         EventQueue events = new EventQueue(streamCoalescing, Thread.currentThread());
         List<GenerationHandle> handles = scheduler.submitChoices(request, events.listeners(choices));
-        try (InFlight.Tracked _ = inFlight.track(handles)) {
+        try (InFlight.Tracked tracked = inFlight.track(handles)) {
             exchange.getResponseHeaders().set("Content-Type", "text/event-stream; charset=utf-8");
             exchange.getResponseHeaders().set("Cache-Control", "no-cache");
             exchange.sendResponseHeaders(200, 0); // chunked: one chunk per flush
             SseWriter sse = new SseWriter(exchange.getResponseBody());
             format.writeStreamStart(sse, choices);
             sse.flush();
-            writeEvents(events, choices, sse, format);
+            writeEvents(events, choices, sse, format, tracked);
         } finally {
             // the client is gone, writing failed or a choice failed: stop generating for nobody
             cancelUnfinished(handles);
         }
     }
 
-    /** Writes the events of every choice as they come; ends after the last choice finished, or the first failed. */
-    private static void writeEvents(EventQueue events, int choices, SseWriter sse, ResponseFormat format)
-            throws IOException {
+    /**
+     * Writes the events of every choice as they come; ends after the last choice finished, or the
+     * first failed or was cancelled by the server's shutdown.
+     */
+    private static void writeEvents(EventQueue events, int choices, SseWriter sse, ResponseFormat format,
+                                    InFlight.Tracked tracked) throws IOException {
         int[] streamedChars = new int[choices];
         GenerationResult[] results = new GenerationResult[choices];
         int finished = 0;
@@ -134,6 +149,14 @@ final class Generations {
                 case GenerationEvent.Token token -> {
                     format.writeStreamToken(sse, choice, token);
                     streamedChars[choice] += token.text().length();
+                }
+                case GenerationEvent.Finished(GenerationResult result)
+                        when result.finishReason() == FinishReason.CANCELLED && tracked.cancelledByShutdown() -> {
+                    // not a finish_reason "cancelled" that a client could take for a whole answer
+                    sse.error(ApiError.cutByShutdown());
+                    sse.done();
+                    sse.finish();
+                    return;
                 }
                 case GenerationEvent.Finished(GenerationResult result) -> {
                     String text = result.text();

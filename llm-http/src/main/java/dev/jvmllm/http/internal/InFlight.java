@@ -13,20 +13,44 @@ import java.util.concurrent.locks.ReentrantLock;
  * The requests a server is answering and the generations they run: what a graceful shutdown
  * waits for, and what it cancels when its grace is over. The per-request path is an atomic
  * increment and decrement (and a set insertion for generations); the lock is only touched
- * while draining.
+ * while draining. A request whose generations the shutdown cancelled knows it
+ * ({@link Tracked#cancelledByShutdown()}), so that it answers with a shutdown error rather than
+ * as if its client had cancelled.
  */
 public final class InFlight {
     private final AtomicInteger requests = new AtomicInteger();
-    private final Set<GenerationHandle> generations = ConcurrentHashMap.newKeySet();
+    private final Set<Tracked> generations = ConcurrentHashMap.newKeySet();
     private final ReentrantLock lock = new ReentrantLock();
     private final Condition idle = lock.newCondition();
     private volatile boolean draining;
     private volatile boolean cancelling;
 
-    /** A tracked generation; closing it stops tracking. */
-    interface Tracked extends AutoCloseable {
+    /** The tracked generations of one request; closing it stops tracking. */
+    final class Tracked implements AutoCloseable {
+        private final List<GenerationHandle> handles;
+        private volatile boolean cancelledByShutdown;
+
+        private Tracked(List<GenerationHandle> handles) {
+            this.handles = handles;
+        }
+
+        /**
+         * Whether the shutdown cancelled these generations when its grace ran out. Set before the
+         * cancellation, so a generation that ends {@code CANCELLED} because of it sees it set.
+         */
+        boolean cancelledByShutdown() {
+            return cancelledByShutdown;
+        }
+
+        private void cancelForShutdown() {
+            cancelledByShutdown = true;
+            handles.forEach(GenerationHandle::cancel);
+        }
+
         @Override
-        void close();
+        public void close() {
+            generations.remove(this);
+        }
     }
 
     void enter() {
@@ -55,12 +79,13 @@ public final class InFlight {
 
     /** Tracks the submitted generations of one request until the returned handle is closed. */
     Tracked track(List<GenerationHandle> handles) {
-        generations.addAll(handles);
+        Tracked tracked = new Tracked(handles);
+        generations.add(tracked);
         // a request that got past the draining check just before the grace ran out
         if (cancelling) {
-            handles.forEach(GenerationHandle::cancel);
+            tracked.cancelForShutdown();
         }
-        return () -> handles.forEach(generations::remove);
+        return tracked;
     }
 
     /** From now on new requests are refused (503). */
@@ -92,6 +117,6 @@ public final class InFlight {
     /** Cancels every running generation, and every one submitted from now on. */
     public void cancelAll() {
         cancelling = true;
-        generations.forEach(GenerationHandle::cancel);
+        generations.forEach(Tracked::cancelForShutdown);
     }
 }

@@ -8,13 +8,21 @@ import dev.jvmllm.api.Scheduler;
 import dev.jvmllm.api.SchedulerMetrics;
 
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
 import java.util.Locale;
 import java.util.Optional;
 
-/** {@code GET /v1/models}, {@code GET /v1/models/{id}}, {@code GET /health} and {@code GET /metrics}, for whichever models the server has. */
+/**
+ * {@code GET /v1/models}, {@code GET /v1/models/{id}}, {@code GET /health}, {@code GET /ready},
+ * {@code GET /metrics}, for whichever models the server has, and {@code GET /openapi.json}.
+ */
 final class InfoEndpoints {
     static final String MODEL_PATH_PREFIX = "/v1/models/";
+    /** The OpenAPI document of every endpoint, a resource written by hand; OpenApiDocumentTest checks it against the routes. */
+    static final String OPENAPI_RESOURCE = "/dev/jvmllm/http/openapi.json";
+    /** Read once, when the first server is set up. */
+    private static final byte[] OPENAPI = readOpenApi();
 
     private final ServerSettings settings;
     private final InFlight inFlight;
@@ -101,6 +109,26 @@ final class InfoEndpoints {
         PrometheusText.Exposition exposition = PrometheusText.render(settings, inFlight.requests(),
                 exchange.getRequestHeaders().getFirst("Accept"));
         Responses.send(exchange, 200, exposition.contentType(), exposition.body());
+    }
+
+    /**
+     * The OpenAPI 3.1 document, as it is in the jar. It needs the API key like every endpoint
+     * but the probes: it tells nothing secret, but a server with a key answers nothing else
+     * about itself to a client without one.
+     */
+    void openapi(HttpExchange exchange) throws IOException {
+        Responses.send(exchange, 200, Responses.JSON, OPENAPI);
+    }
+
+    private static byte[] readOpenApi() {
+        try (InputStream in = InfoEndpoints.class.getResourceAsStream(OPENAPI_RESOURCE)) {
+            if (in == null) {
+                throw new IllegalStateException("the resource " + OPENAPI_RESOURCE + " is missing from the classpath");
+            }
+            return in.readAllBytes();
+        } catch (IOException e) {
+            throw new UncheckedIOException("could not read " + OPENAPI_RESOURCE, e);
+        }
     }
 
     /** The names of the served models, for an error message. */

@@ -4,6 +4,7 @@ import dev.jvmllm.api.Scheduler;
 import dev.jvmllm.api.EmbeddingScheduler;
 
 import java.time.Duration;
+import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
 
@@ -16,20 +17,20 @@ import java.util.Optional;
  *                  server of an embedding model only, that model's name
  * @param embeddings runs the embeddings; empty on a server without an embedding model
  * @param embeddingModelName the name of the embedding model (meaningless without one)
- * @param apiKey the key clients must send as {@code Authorization: Bearer <key>}; empty for none
+ * @param apiKeys the keys of which clients must send one as {@code Authorization: Bearer <key>}; empty for none
  * @param maxBodyBytes the largest request body accepted (below {@code Integer.MAX_VALUE}: one more is read to detect excess)
  * @param chatTemplate the built-in chat template used when the model has none
  * @param streamCoalescing how long a streamed token may wait to go out with the next ones; zero for never
  */
 public record ServerSettings(Optional<Scheduler> scheduler, String modelName, Optional<EmbeddingScheduler> embeddings,
-                             String embeddingModelName, Optional<String> apiKey, int maxBodyBytes,
+                             String embeddingModelName, List<String> apiKeys, int maxBodyBytes,
                              Optional<String> chatTemplate, Duration streamCoalescing) {
     public ServerSettings {
         Objects.requireNonNull(scheduler, "scheduler");
         Objects.requireNonNull(modelName, "modelName");
         Objects.requireNonNull(embeddings, "embeddings");
         Objects.requireNonNull(embeddingModelName, "embeddingModelName");
-        Objects.requireNonNull(apiKey, "apiKey");
+        apiKeys = List.copyOf(apiKeys);
         Objects.requireNonNull(chatTemplate, "chatTemplate");
         Objects.requireNonNull(streamCoalescing, "streamCoalescing");
         if (scheduler.isEmpty() && embeddings.isEmpty()) {

@@ -28,6 +28,7 @@ final class TokenEndpoints {
 
     void tokenize(HttpExchange exchange) throws IOException {
         JsonFields body = RequestBody.read(exchange, settings.maxBodyBytes());
+        FieldPolicy.TOKENIZE.check(body);
         String content = body.requiredString("content");
         boolean addSpecial = body.bool("add_special");
         boolean withPieces = body.bool("with_pieces");
@@ -62,6 +63,7 @@ final class TokenEndpoints {
 
     void detokenize(HttpExchange exchange) throws IOException {
         JsonFields body = RequestBody.read(exchange, settings.maxBodyBytes());
+        FieldPolicy.DETOKENIZE.check(body);
         JsonNode tokens = body.node("tokens");
         if (tokens == null) {
             throw ApiError.missing("tokens");
