@@ -167,7 +167,7 @@ final class HelidonExchange extends HttpExchange {
         if (length > 0) {
             responseBody = new WholeBody(length);
         } else if (length == 0) {
-            responseBody = response.outputStream();
+            responseBody = new StreamedBody(response.outputStream());
         } else {
             responseBody = new WholeBody(0);
         }
@@ -233,6 +233,49 @@ final class HelidonExchange extends HttpExchange {
     @Override
     public HttpPrincipal getPrincipal() {
         return null;
+    }
+
+    /**
+     * Helidon's streamed body, with its failures as the {@code IOException}s of the exchange API:
+     * a write to a client that has gone is an {@code UncheckedIOException} or a
+     * {@code ServerConnectionException} there.
+     */
+    private static final class StreamedBody extends java.io.FilterOutputStream {
+        StreamedBody(OutputStream out) {
+            super(out);
+        }
+
+        @Override
+        public void write(byte[] buffer, int offset, int length) throws IOException {
+            try {
+                out.write(buffer, offset, length);
+            } catch (RuntimeException e) {
+                throw new IOException("the client went away: " + e.getMessage(), e);
+            }
+        }
+
+        @Override
+        public void write(int b) throws IOException {
+            write(new byte[] {(byte) b}, 0, 1);
+        }
+
+        @Override
+        public void flush() throws IOException {
+            try {
+                out.flush();
+            } catch (RuntimeException e) {
+                throw new IOException("the client went away: " + e.getMessage(), e);
+            }
+        }
+
+        @Override
+        public void close() throws IOException {
+            try {
+                out.close();
+            } catch (RuntimeException e) {
+                throw new IOException("the client went away: " + e.getMessage(), e);
+            }
+        }
     }
 
     /** A body of a known length, sent with the status and headers in one write when it is closed. */
